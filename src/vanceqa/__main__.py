@@ -1,0 +1,3 @@
+from vanceqa.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,72 @@
+"""The `vanceqa` command: a thin dispatcher over subcommand modules.
+
+Each subcommand lives in its own module exposing `add_arguments(parser)` and
+`run(args) -> int`, imported only when that subcommand runs, so `vanceqa mock` never
+pays for (or gets patched by) locust, and `vanceqa --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import Protocol, cast
+
+from vanceqa import __version__
+from vanceqa.errors import UsageError
+
+# name -> (module, one-line help)
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("vanceqa.report.run_command", "run conformance and a short load test, write one report"),
+    "check": ("vanceqa.conformance.cli", "run the conformance suites and write their reports"),
+    "load": ("vanceqa.load.cli", "run a locust load test with HDR latencies and SLO gates"),
+    "report": ("vanceqa.report.report_command", "rebuild reports/index.html from result files"),
+    "mock": ("vanceqa.mock.cli", "serve the bundled mock of the API on a real socket"),
+    "docs": ("vanceqa.docs.cli", "parse the Slate docs, find drift, run their examples"),
+}
+
+
+class _Subcommand(Protocol):
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace) -> int: ...
+
+
+def _overview() -> str:
+    width = max(map(len, SUBCOMMANDS))
+    rows = "\n".join(f"  {name:<{width}}  {text}" for name, (_, text) in SUBCOMMANDS.items())
+    return f"commands:\n{rows}\n\nRun `vanceqa COMMAND --help` for a command's options."
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `vanceqa` console script; returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    top = argparse.ArgumentParser(
+        prog="vanceqa",
+        description="Conformance and load testing for the Vance AI API.",
+        epilog=_overview(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    top.add_argument("--version", action="version", version=f"vanceqa {__version__}")
+    top.add_argument("command", choices=sorted(SUBCOMMANDS), metavar="COMMAND")
+    if not args or args[0].startswith("-"):
+        top.parse_args(args or ["--help"])
+        return 2
+    name, rest = args[0], args[1:]
+    if name not in SUBCOMMANDS:
+        top.parse_args([name])  # argparse prints the valid choices and exits 2
+        return 2
+    module_name, text = SUBCOMMANDS[name]
+    module = cast(_Subcommand, importlib.import_module(module_name))
+    parser = argparse.ArgumentParser(prog=f"vanceqa {name}", description=text)
+    module.add_arguments(parser)
+    parsed = parser.parse_args(rest)
+    try:
+        return module.run(parsed)
+    except UsageError as exc:
+        print(f"vanceqa {name}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"vanceqa {name}: interrupted", file=sys.stderr)
+        return 130

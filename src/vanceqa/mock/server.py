@@ -1,0 +1,77 @@
+"""Serving the mock on a real socket with granian.
+
+granian imports `vanceqa.mock.server:app` in each worker process; the configuration
+travels in the VANCEQA_MOCK_CONFIG environment variable and the shared state in a
+memory-mapped file the parent creates (see state.py).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from vanceqa.mock.app import MockApp
+from vanceqa.mock.config import CONFIG_ENV, MockConfig
+from vanceqa.mock.state import SharedState
+
+
+class _LazyApp:
+    """Build the app in the worker on first use, not at import in the parent."""
+
+    def __init__(self) -> None:
+        self._app: MockApp | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        app = self._app
+        if app is None:
+            app = self._app = MockApp(MockConfig.from_env())
+        await app(scope, receive, send)
+
+
+app = _LazyApp()
+
+
+def serve(config: MockConfig, host: str, port: int, workers: int = 1) -> None:
+    """Serve until SIGINT/SIGTERM. Validates the configuration before binding."""
+    from granian.constants import Interfaces
+    from granian.server import Server
+
+    config.dataset()  # fail fast, in the parent, on a bad data file or tokens
+    with tempfile.TemporaryDirectory(prefix="vanceqa-mock-") as tmp:
+        state_path = Path(tmp) / "state"
+        SharedState.create_file(state_path, config.faults)
+        env_config = MockConfig(
+            data_path=str(Path(config.data_path).resolve()) if config.data_path else None,
+            api_token=config.api_token,
+            admin_token=config.admin_token,
+            faults=config.faults,
+            control=config.control,
+            state_path=str(state_path),
+            seed=config.seed,
+        )
+        os.environ[CONFIG_ENV] = env_config.to_env()
+        server = Server(
+            "vanceqa.mock.server:app",
+            address=host,
+            port=port,
+            interface=Interfaces.ASGI,
+            workers=workers,
+            log_access=False,
+            backpressure=None,
+        )
+        print(f"vanceqa mock: serving http://{_url_host(host)}:{port}", flush=True)
+        # granian handles SIGINT/SIGTERM itself and returns from serve().
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        try:
+            server.serve()
+        except KeyboardInterrupt:
+            pass
+        print("vanceqa mock: stopped", file=sys.stderr, flush=True)
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

@@ -1,0 +1,67 @@
+"""Shared fixtures of the toolkit's own tests.
+
+Hypothesis profiles: `fast` (default) and `thorough`, chosen with
+`--hypothesis-profile thorough` or HYPOTHESIS_PROFILE.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, settings
+
+from vanceqa.mock import MockConfig, create_app
+from vanceqa.mock.app import MockApp
+from vanceqa.mock.data import load_dataset
+from vanceqa.target import MockServer, serve_mock
+
+settings.register_profile(
+    "fast", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "thorough", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+_seed = load_dataset()
+API_TOKEN = _seed.api_token
+ADMIN_TOKEN = _seed.admin_token
+
+
+@pytest.fixture
+def app() -> MockApp:
+    """A fresh in-process mock with the bundled data."""
+    return create_app(MockConfig(seed=1))
+
+
+@pytest.fixture
+async def client(app: MockApp) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client talking to `app` in-process, with the regular token."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://mock", headers={"Authorization": API_TOKEN}
+    ) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def served_mock() -> Iterator[MockServer]:
+    """The mock on a real loopback socket, shared by a session; reset it before use."""
+    with serve_mock() as server:
+        yield server
+
+
+@pytest.fixture
+def mock_server(served_mock: MockServer) -> MockServer:
+    """The session's socket mock with data, faults and counters reset."""
+    served_mock.reset()
+    served_mock.control("DELETE", "faults")
+    served_mock.control("DELETE", "counters")
+    return served_mock

@@ -18,7 +18,10 @@ from vanceqa.errors import UsageError
 
 # name -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "run": ("vanceqa.report.run_command", "run conformance and a short load test, write one report"),
+    "run": (
+        "vanceqa.report.run_command",
+        "run conformance and a short load test, write one report",
+    ),
     "check": ("vanceqa.conformance.cli", "run the conformance suites and write their reports"),
     "load": ("vanceqa.load.cli", "run a locust load test with HDR latencies and SLO gates"),
     "report": ("vanceqa.report.report_command", "rebuild reports/index.html from result files"),
@@ -50,8 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     top.add_argument("--version", action="version", version=f"vanceqa {__version__}")
     top.add_argument("command", choices=sorted(SUBCOMMANDS), metavar="COMMAND")
-    if not args or args[0].startswith("-"):
-        top.parse_args(args or ["--help"])
+    if not args:
+        top.print_help()
+        return 2
+    if args[0].startswith("-"):
+        top.parse_args(args)  # --help / --version exit here; anything else is an error
         return 2
     name, rest = args[0], args[1:]
     if name not in SUBCOMMANDS:

@@ -151,7 +151,8 @@ class Contract:
     # -- schemas -----------------------------------------------------------------
     def schema(self, name: str) -> Mapping[str, JSON]:
         """A component schema with references resolved."""
-        return self.resolve_deep(self.document["components"]["schemas"][name])
+        schema: Mapping[str, JSON] = self.resolve_deep(self.document["components"]["schemas"][name])
+        return schema
 
     def response_schema(self, operation_id: str, status: int) -> Mapping[str, JSON] | None:
         return self.operation(operation_id).responses.get(status)

@@ -71,7 +71,7 @@ class TargetConfig:
 
         def pick(name: str) -> object:
             value = options.get(name)
-            if value not in (None, (), [], False, ""):
+            if _given(value):
                 return value
             return env.get(ENV[name]) or None
 
@@ -173,6 +173,13 @@ def parse_rate(value: object) -> float | None:
     if rate <= 0:
         raise UsageError("--max-rps must be positive")
     return rate
+
+
+def _given(value: object) -> bool:
+    """Whether an option was given (0 was: it must be validated, not ignored)."""
+    if value is None or value is False:
+        return False
+    return not (isinstance(value, str | list | tuple) and len(value) == 0)
 
 
 def _opt_str(value: object) -> str | None:

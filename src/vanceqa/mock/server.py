@@ -7,6 +7,7 @@ memory-mapped file the parent creates (see state.py).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -66,10 +67,8 @@ def serve(config: MockConfig, host: str, port: int, workers: int = 1) -> None:
         print(f"vanceqa mock: serving http://{_url_host(host)}:{port}", flush=True)
         # granian handles SIGINT/SIGTERM itself and returns from serve().
         signal.signal(signal.SIGTERM, signal.default_int_handler)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             server.serve()
-        except KeyboardInterrupt:
-            pass
         print("vanceqa mock: stopped", file=sys.stderr, flush=True)
 
 

@@ -36,10 +36,10 @@ from vanceqa.mock.faults import FaultConfig
 TRACKED_STATUSES = (200, 400, 401, 403, 404, 405, 406, 410, 429, 500, 503)
 OPERATIONS = ("listKittens", "getKitten", "deleteKitten", "undocumented")
 COUNTERS = (
-    ("total",)
-    + tuple(f"status_{s}" for s in TRACKED_STATUSES)
-    + ("status_other",)
-    + tuple(f"op_{o}" for o in OPERATIONS)
+    "total",
+    *tuple(f"status_{s}" for s in TRACKED_STATUSES),
+    "status_other",
+    *tuple(f"op_{o}" for o in OPERATIONS),
 )
 COUNTER_INDEX = {name: i for i, name in enumerate(COUNTERS)}
 
@@ -148,7 +148,7 @@ class SharedState:
         """
         offset = 24 + 16 * bucket
         with self._locked():
-            tokens, last = struct.unpack_from("<dd", self._map, offset)
+            tokens, last = (float(v) for v in struct.unpack_from("<dd", self._map, offset))
             if last == 0.0:
                 tokens, last = rate, now
             tokens = min(rate, tokens + (now - last) * rate)

@@ -136,6 +136,7 @@ class MockApp:
         self._data_version = -1
         self._fault_version = -1
         self._faults = FaultConfig()
+        self._faults_active = False
         self._lists: dict[tuple[bool, bool, bool], bytes] = {}
         self._items: list[bytes] = [orjson.dumps(k.public()) for k in self.dataset.kittens]
         self._deleted: set[int] = set()
@@ -154,6 +155,7 @@ class MockApp:
         if version != self._fault_version:
             self._fault_version = version
             self._faults = self.state.faults()
+            self._faults_active = self._faults.active
 
     def gone(self, index: int) -> bool:
         return self.dataset.kittens[index].removed or index in self._deleted
@@ -197,9 +199,8 @@ class MockApp:
             return
         self._refresh()
         operation, status, headers, body = self._answer(scope, path)
-        faults = self._faults
-        if faults.active:
-            delay = faults.delay_s(self.rng, time.time())
+        if self._faults_active:
+            delay = self._faults.delay_s(self.rng, time.time())
             if delay > 0:
                 await asyncio.sleep(delay)
         self.state.count(status, operation)

@@ -42,6 +42,9 @@ COUNTERS = (
     *tuple(f"op_{o}" for o in OPERATIONS),
 )
 COUNTER_INDEX = {name: i for i, name in enumerate(COUNTERS)}
+_STATUS_INDEX = {s: COUNTER_INDEX[f"status_{s}"] for s in TRACKED_STATUSES}
+_OTHER_INDEX = COUNTER_INDEX["status_other"]
+_OPERATION_INDEX = {o: COUNTER_INDEX[f"op_{o}"] for o in OPERATIONS}
 
 FAULT_BYTES = 64 * 1024
 MAX_KITTENS = 1 << 20
@@ -182,10 +185,8 @@ class SharedState:
         row = slot * len(COUNTERS)
         counters = self._counters
         counters[row] += 1
-        status_name = f"status_{status}"
-        index = COUNTER_INDEX.get(status_name, COUNTER_INDEX["status_other"])
-        counters[row + index] += 1
-        counters[row + COUNTER_INDEX[f"op_{operation}"]] += 1
+        counters[row + _STATUS_INDEX.get(status, _OTHER_INDEX)] += 1
+        counters[row + _OPERATION_INDEX[operation]] += 1
 
     def counters(self) -> dict[str, int]:
         totals = dict.fromkeys(COUNTERS, 0)

@@ -1,0 +1,76 @@
+"""The one-screen summary printed after a run or a rebuild; colour on a terminal only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.console import Console
+from rich.markup import escape
+
+from vanceqa.report.build import BuildOutcome, scrub
+from vanceqa.report.results import JSON, Results
+from vanceqa.report.trend_view import change_text
+
+_STYLE = {
+    "passed": "green",
+    "failed": "bold red",
+    "error": "yellow",
+    "measured": "blue",
+    "not run": "dim",
+}
+_VERDICT_STYLE = {"pass": "bold white on green", "fail": "bold white on red"}
+MAX_FAILURES = 5
+
+
+def _failures(results: Results) -> list[JSON]:
+    return [r for r in (results.conformance or {}).get("results", []) if r["outcome"] == "failed"]
+
+
+def summary_lines(outcome: BuildOutcome) -> list[str]:
+    """The summary as rich markup lines (escaped; colour is dropped when not on a terminal)."""
+    verdict, results = outcome.verdict, outcome.results
+    style = _VERDICT_STYLE.get(verdict.status, "bold black on yellow")
+    lines = [f"[{style}] {verdict.word} [/] exit code {verdict.exit_code}"]
+    for phase in verdict.phases:
+        colour = _STYLE.get(phase.status, "")
+        lines.append(
+            f"  {phase.name:<12} [{colour}]{phase.status.upper():<9}[/] {escape(phase.headline)}"
+        )
+    flagged = outcome.regressions
+    if flagged:
+        items = ", ".join(f"{r.label} {change_text(r)}" for r in flagged)
+        lines.append(f"  {'trend':<12} [bold red]{'REGRESSED':<9}[/] {escape(items)}")
+    elif outcome.trend_rows:
+        lines.append(f"  {'trend':<12} [green]{'OK':<9}[/] no regression beyond the margin")
+    failures = _failures(results)
+    if failures:
+        lines.append("")
+        lines.append(f"[bold]Failures ({len(failures)}):[/]")
+        for result in failures[:MAX_FAILURES]:
+            failure = result.get("failure") or {}
+            what = failure.get("behaviour") or result.get("nodeid") or ""
+            lines.append(
+                f"  [red]✗[/] {escape(result['operation'])} · {escape(result['check'])}: "
+                f"{escape(str(what))}"
+            )
+            if failure.get("curl"):
+                lines.append(f"      [dim]{escape(str(failure['curl']))}[/]")
+        if len(failures) > MAX_FAILURES:
+            lines.append(f"  … and {len(failures) - MAX_FAILURES} more in the report")
+    for problem in results.problems:
+        lines.append(f"[yellow]! {escape(problem)}[/]")
+    size = outcome.size_bytes / 1_000_000
+    lines.append("")
+    lines.append(f"Report: [bold]{escape(str(outcome.path.resolve()))}[/] ({size:.1f} MB)")
+    return lines
+
+
+def print_summary(
+    outcome: BuildOutcome,
+    console: Console | None = None,
+    secrets: Iterable[str] = (),
+) -> None:
+    console = console or Console(highlight=False, soft_wrap=True)
+    keep_out = list(secrets)
+    for line in summary_lines(outcome):
+        console.print(scrub(line, keep_out))

@@ -1,0 +1,148 @@
+"""Judge a run from its result files: one verdict, one line per phase, one exit code.
+
+A skipped check is never a pass, and a phase that did not finish makes the run
+"incomplete", never "pass".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from vanceqa.report.results import JSON, Results, conformance_summary, load_error_rate
+
+PASSED, FAILED, ERROR, MEASURED, NOT_RUN = "passed", "failed", "error", "measured", "not run"
+
+# Exit codes shared with the phase commands (docs/result-files.md, README).
+EXIT_PASS, EXIT_FAILURES, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
+
+
+@dataclass
+class PhaseVerdict:
+    """How one phase went, in a word and a sentence."""
+
+    name: str
+    status: str
+    headline: str
+    exit_code: int | None = None
+    note: str | None = None
+
+
+@dataclass
+class Verdict:
+    """The run as a whole: pass, fail or incomplete, and why."""
+
+    status: str
+    phases: list[PhaseVerdict]
+    reasons: list[str] = field(default_factory=list)
+    exit_code: int = EXIT_PASS
+
+    @property
+    def word(self) -> str:
+        return self.status.upper()
+
+
+def judge(results: Results) -> Verdict:
+    """The verdict of the run whose files `results` holds."""
+    recorded = {p["name"]: p for p in (results.run or {}).get("phases", [])}
+    phases = [
+        _conformance(results.conformance, recorded.get("check")),
+        _load(results.load, recorded.get("load")),
+        _docs(results.docs, recorded.get("docs")),
+    ]
+    for index, phase in enumerate(phases):
+        if phase.name in results.unreadable:
+            why = "its result file is unreadable"
+            phases[index] = PhaseVerdict(phase.name, ERROR, why, phase.exit_code, why)
+    reasons = [f"{p.name}: {p.headline}" for p in phases if p.status in (FAILED, ERROR)]
+    reasons += results.problems
+    failed = [p for p in phases if p.status == FAILED]
+    broken = [p for p in phases if p.status == ERROR]
+    if failed:
+        status = "fail"
+    elif broken or results.problems:
+        status = "incomplete"
+    elif all(p.status == NOT_RUN for p in phases):
+        status = "incomplete"
+        reasons.append("no result files: nothing was tested")
+    else:
+        status = "pass"
+    return Verdict(status, phases, reasons, _exit_code(status, phases, results))
+
+
+def _exit_code(status: str, phases: list[PhaseVerdict], results: Results) -> int:
+    if status == "pass":
+        return EXIT_PASS
+    by_name = {p.name: p for p in phases}
+    if status == "fail":
+        # Failed checks speak loudest; an SLO breach alone keeps the load command's own code.
+        if any(by_name[n].status == FAILED for n in ("conformance", "docs")):
+            return EXIT_FAILURES
+        load_code = (results.load or {}).get("exit_code")
+        return load_code if isinstance(load_code, int) and load_code > 0 else EXIT_FAILURES
+    codes = [p.exit_code for p in phases if p.status == ERROR and p.exit_code]
+    if EXIT_UNAVAILABLE in codes:
+        return EXIT_UNAVAILABLE
+    return codes[0] if codes else EXIT_USAGE
+
+
+def _missing(name: str, recorded: JSON | None) -> PhaseVerdict:
+    """A phase with no usable result file: not run, or run and died."""
+    if recorded is None or recorded.get("exit_code") is None:
+        note = (recorded or {}).get("note")
+        return PhaseVerdict(name, NOT_RUN, note or "not run", None, note)
+    code = int(recorded["exit_code"])
+    note = recorded.get("note") or f"exited with code {code} and wrote no result file"
+    return PhaseVerdict(name, ERROR, note, code, note)
+
+
+def _conformance(data: JSON | None, recorded: JSON | None) -> PhaseVerdict:
+    if data is None:
+        return _missing("conformance", recorded)
+    counts = conformance_summary(data)
+    headline = f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"
+    code = (recorded or {}).get("exit_code")
+    if counts["failed"]:
+        return PhaseVerdict("conformance", FAILED, headline, code)
+    if not counts["passed"]:
+        return PhaseVerdict("conformance", ERROR, f"no check passed ({headline})", code)
+    if code not in (None, EXIT_PASS):
+        # The suites wrote results but the command still failed: trust neither as a pass.
+        return PhaseVerdict("conformance", ERROR, f"{headline}; exited with code {code}", code)
+    return PhaseVerdict("conformance", PASSED, headline, code)
+
+
+def _load(data: JSON | None, recorded: JSON | None) -> PhaseVerdict:
+    if data is None:
+        return _missing("load", recorded)
+    rate = load_error_rate(data)
+    overall = data.get("overall") or {}
+    headline = f"{overall.get('requests', 0)} requests"
+    if rate is not None:
+        headline += f", {rate:.2%} errors"
+    slo = data.get("slo") or {}
+    thresholds = slo.get("thresholds") or []
+    broken = [t for t in thresholds if t.get("passed") is False]
+    code = data.get("exit_code")
+    if broken or slo.get("passed") is False:
+        names = ", ".join(str(t["expression"]) for t in broken) or "see the SLO table"
+        return PhaseVerdict("load", FAILED, f"{headline}; SLO broken: {names}", code)
+    if not thresholds:
+        return PhaseVerdict("load", MEASURED, f"{headline}; no SLO was set", code)
+    return PhaseVerdict("load", PASSED, f"{headline}; {len(thresholds)} SLO thresholds met", code)
+
+
+def _docs(data: JSON | None, recorded: JSON | None) -> PhaseVerdict:
+    if data is None:
+        return _missing("docs", recorded)
+    drift = data.get("drift") or []
+    examples = data.get("examples") or []
+    errors = [d for d in drift if d.get("severity") == "error" and not d.get("baselined")]
+    failed = [e for e in examples if e.get("outcome") == "failed"]
+    passed = [e for e in examples if e.get("outcome") == "passed"]
+    headline = f"drift: {len(errors)} errors in {len(drift)} findings"
+    if examples:
+        headline += f"; examples: {len(passed)} passed, {len(failed)} failed"
+    code = (recorded or {}).get("exit_code")
+    if errors or failed:
+        return PhaseVerdict("docs", FAILED, headline, code)
+    return PhaseVerdict("docs", PASSED, headline, code)

@@ -1,14 +1,68 @@
-"""The pytest plugin (entry point `pytest11`): target options and the `vanceqa_target` fixture.
+"""The pytest plugin (entry point `pytest11`): target options and the `vanceqa_*` fixtures.
 
 It is loaded in every pytest session of an environment where vanceqa is installed, so it
-only adds options and fixtures; the mock starts only when a test asks for the target.
+only adds options, markers and fixtures; the mock starts only when a test asks for the
+target, and the hooks below do nothing for tests that never touch it. What it adds to a
+conformance run: ordering (destructive checks last), token redaction in every report,
+conformance.json (`--conformance-json`), and one clear exit (code 3) when the target
+cannot be tested at all.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
 import pytest
 
-from vanceqa.target import ENV
+from vanceqa.conformance.client import ApiClient, StillThrottled
+from vanceqa.conformance.results import ResultBook, failure_record, write_json
+from vanceqa.conformance.session import ConformanceSession, Inventory
+from vanceqa.contract import Contract
+from vanceqa.errors import Finding, TargetUnavailable, UsageError
+from vanceqa.redact import redact_text
+from vanceqa.target import ENV, MockServer, TargetConfig
+
+EXIT_UNAVAILABLE = 3
+_LABEL = re.compile(r"\[(GET|PUT|POST|PATCH|DELETE|HEAD|OPTIONS|TRACE) ([^\]\s]+)")
+
+
+@dataclass
+class PluginState:
+    config: pytest.Config
+    session: ConformanceSession | None = None
+    book: ResultBook = field(default_factory=ResultBook)
+    json_path: Path | None = None
+    meta: dict[str, tuple[str, str]] = field(default_factory=dict)  # nodeid -> (op, check)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        session = self.session
+        if session is None:
+            return ()
+        options = (self.config.getoption("api_token"), self.config.getoption("admin_token"))
+        given = tuple(str(v) for v in options if v)
+        return tuple(dict.fromkeys(session.secrets + given))
+
+    def ensure_session(self) -> ConformanceSession:
+        if self.session is None:
+            options = {
+                "base_url": self.config.getoption("base_url"),
+                "api_token": self.config.getoption("api_token"),
+                "admin_token": self.config.getoption("admin_token"),
+                "hidden_ids": self.config.getoption("hidden_ids"),
+                "destructive": self.config.getoption("destructive"),
+                "delete_ids": self.config.getoption("delete_ids"),
+                "max_rps": self.config.getoption("max_rps"),
+            }
+            self.session = ConformanceSession(options)
+        return self.session
+
+
+STATE = pytest.StashKey[PluginState]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -40,4 +94,250 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
         help=f"an id DELETE may touch, repeatable (env {ENV['delete_ids']}=3,4)",
     )
-    group.addoption("--max-rps", type=float, default=None, help="ceiling on the request rate")
+    group.addoption(
+        "--max-rps", type=float, default=None, help="ceiling on the suite's request rate"
+    )
+    group.addoption(
+        "--conformance-json",
+        default=None,
+        metavar="PATH",
+        help="write the vanceqa.conformance/1 result file here",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "conformance(check, operation=None, stage=0): a named conformance check; "
+        "stage orders it (0 reads, 1 generated, 2 destructive)",
+    )
+    state = PluginState(config)
+    path = config.getoption("conformance_json")
+    if path:
+        state.json_path = Path(path)
+    config.stash[STATE] = state
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(STATE, None)
+    if state is not None and state.session is not None:
+        state.session.close()
+
+
+# -- fixtures -------------------------------------------------------------------------
+
+
+def _state(request: pytest.FixtureRequest) -> PluginState:
+    return request.config.stash[STATE]
+
+
+@pytest.fixture(scope="session")
+def vanceqa_session(request: pytest.FixtureRequest) -> Iterator[ConformanceSession]:
+    """The opened conformance session (target resolved, mock started, preflight passed)."""
+    state = _state(request)
+    session = state.ensure_session()
+    try:
+        session.open()
+    except TargetUnavailable as exc:
+        pytest.exit(f"vanceqa: target unavailable: {exc}", returncode=EXIT_UNAVAILABLE)
+    except UsageError as exc:
+        pytest.exit(f"vanceqa: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
+    yield session
+    session.close()
+
+
+@pytest.fixture(scope="session")
+def vanceqa_target(vanceqa_session: ConformanceSession) -> TargetConfig:
+    """The target under test; base_url is always set (the bundled mock's when none given)."""
+    assert vanceqa_session.target is not None
+    return vanceqa_session.target
+
+
+@pytest.fixture(scope="session")
+def vanceqa_client(vanceqa_session: ConformanceSession) -> ApiClient:
+    """The paced, 429-patient client every hand-written check sends through."""
+    assert vanceqa_session.client is not None
+    return vanceqa_session.client
+
+
+@pytest.fixture(scope="session")
+def vanceqa_mock(vanceqa_session: ConformanceSession) -> MockServer | None:
+    """The bundled mock when the session started one (its control API), else None."""
+    return vanceqa_session.mock
+
+
+@pytest.fixture(scope="session")
+def vanceqa_contract(vanceqa_session: ConformanceSession) -> Contract:
+    return vanceqa_session.contract
+
+
+@pytest.fixture(scope="session")
+def vanceqa_inventory(vanceqa_session: ConformanceSession) -> Inventory:
+    """What the target listed before any check deleted anything."""
+    return vanceqa_session.inventory
+
+
+# -- collection: names and order ---------------------------------------------------------
+
+
+def item_meta(item: pytest.Item, contract: Contract | None = None) -> tuple[str, str]:
+    """(operation, check) of a test, from its marker, parameters or schemathesis label."""
+    marker = item.get_closest_marker("conformance")
+    check = str(marker.args[0]) if marker and marker.args else item.name.split("[")[0]
+    check = check.removeprefix("test_")
+    operation = marker.kwargs.get("operation") if marker else None
+    callspec = getattr(item, "callspec", None)
+    if operation is None and callspec is not None:
+        value = callspec.params.get("operation")
+        operation = getattr(value, "operation_id", value)
+        if operation is None and contract is not None:
+            # Ids such as "getKitten-hidden" name their operation first.
+            first = str(callspec.id).split("-", 1)[0]
+            operation = first if first in contract.operation_ids() else None
+    if operation is None:
+        match = _LABEL.search(item.name)
+        if match and contract is not None:
+            for op in contract.operations:
+                if op.method == match.group(1) and op.path == match.group(2):
+                    operation = op.operation_id
+    return str(operation or "*"), check
+
+
+def _stage(item: pytest.Item) -> int:
+    marker = item.get_closest_marker("conformance")
+    return int(marker.kwargs.get("stage", 0)) if marker else 0
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    if not any(item.get_closest_marker("conformance") for item in items):
+        return
+    # Destructive checks run last, so the read checks see the data as it was.
+    items.sort(key=_stage)
+    state = config.stash[STATE]
+    from vanceqa.contract import default_contract
+
+    contract = default_contract()
+    for item in items:
+        operation, check = item_meta(item, contract)
+        state.meta[item.nodeid] = (operation, check)
+        item.user_properties.append(("operation", operation))
+        item.user_properties.append(("check", check))
+
+
+# -- reports: redaction and the JSON record ------------------------------------------------
+
+
+def _throttled(exc: BaseException) -> bool:
+    if isinstance(exc, BaseExceptionGroup):
+        return all(_throttled(e) for e in exc.exceptions)
+    return isinstance(exc, StillThrottled)
+
+
+def _first_finding(exc: BaseException) -> BaseException:
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _first_finding(inner)
+            if isinstance(found, Finding):
+                return found
+        return exc.exceptions[0] if exc.exceptions else exc
+    return exc
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, None]:
+    outcome = yield
+    state = item.config.stash.get(STATE, None)
+    if state is None or state.session is None:
+        return
+    report: pytest.TestReport = outcome.get_result()
+    secrets = state.secrets
+    if report.failed and call.excinfo is not None and _throttled(call.excinfo.value):
+        # A 429 is never a conformance failure (decision 11); nor is it a pass.
+        report.outcome = "skipped"
+        reason = f"target stayed throttled (429) past the retry bound: {call.excinfo.value}"
+        report.longrepr = (str(item.path), item.location[1] or 0, redact_text(reason, secrets))
+        return
+    if report.failed and call.excinfo is not None:
+        exc = _first_finding(call.excinfo.value)
+        report.vanceqa_failure = failure_record(exc, secrets)  # type: ignore[attr-defined]
+    if secrets:
+        if report.longrepr is not None:
+            text = str(report.longrepr)
+            if any(s in text for s in secrets):
+                report.longrepr = redact_text(text, secrets)
+        report.sections = [(title, redact_text(body, secrets)) for title, body in report.sections]
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    state = _active[-1] if _active else None
+    if state is None or state.json_path is None:
+        return
+    operation, check = state.meta.get(report.nodeid, ("*", report.nodeid.split("::")[-1]))
+    record = state.book.record(report.nodeid, operation, check)
+    record.duration_s += report.duration
+    if report.skipped and record.outcome != "failed":
+        record.outcome = "skipped"
+        record.reason = redact_text(_skip_reason(report), state.secrets)
+    elif report.failed:
+        record.outcome = "failed"
+        record.reason = None
+        failure = getattr(report, "vanceqa_failure", None)
+        if failure is None:
+            failure = failure_record(Exception(str(report.longrepr)), state.secrets)
+        if report.when != "call":
+            failure["message"] = f"error in {report.when}: {failure['message']}"
+        record.failure = record.failure or failure
+
+
+# pytest_runtest_logreport gets no config: sessions push their state here (a stack, so a
+# pytester run inside a session does not steal the outer session's records).
+_active: list[PluginState] = []
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    state = session.config.stash.get(STATE, None)
+    if state is not None:
+        _active.append(state)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    state = session.config.stash.get(STATE, None)
+    if state is not None and state in _active:
+        _active.remove(state)
+    if state is None or state.json_path is None:
+        return
+    conformance = state.session
+    target = conformance.target if conformance else None
+    client = conformance.client if conformance else None
+    write_json(
+        state.json_path,
+        state.book.document(
+            base_url=target.base_url if target else None,
+            mock=bool(conformance and conformance.mock),
+            seed=_seed(session.config),
+            requests=client.stats.requests if client else 0,
+            throttled_retries=client.stats.throttled_retries if client else 0,
+            secrets=state.secrets,
+            aborted=conformance.unavailable if conformance else None,
+        ),
+        state.secrets,
+    )
+
+
+def _seed(config: pytest.Config) -> int | str | None:
+    value = config.getoption("hypothesis_seed", None)
+    if value is None:
+        return None
+    text = str(value)
+    return int(text) if text.isdigit() else text

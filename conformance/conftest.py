@@ -1,0 +1,23 @@
+"""Conformance suites: options and fixtures come from the `vanceqa` pytest plugin.
+
+Hypothesis profiles: `conformance` (default), `conformance-quick` (a smoke run, used by
+the defect catalogue) and `conformance-thorough`; pick one with --hypothesis-profile or
+HYPOTHESIS_PROFILE.
+"""
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+_COMMON = {
+    "deadline": None,
+    "database": None,  # runs are reproduced with --hypothesis-seed, not a local cache
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much],
+    "print_blob": False,
+}
+settings.register_profile("conformance", max_examples=40, stateful_step_count=12, **_COMMON)
+settings.register_profile("conformance-quick", max_examples=8, stateful_step_count=8, **_COMMON)
+settings.register_profile(
+    "conformance-thorough", max_examples=400, stateful_step_count=30, **_COMMON
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "conformance"))

@@ -1,0 +1,69 @@
+"""Protocol: undocumented methods answer 405 with Allow; an Accept without JSON gets 406,
+and the usual Accept values get JSON."""
+
+from __future__ import annotations
+
+import pytest
+
+from vanceqa.conformance import checks
+from vanceqa.conformance.suite import (
+    CONTRACT,
+    OPERATION_IDS,
+    READ_OPERATION_IDS,
+    UNDOCUMENTED_METHODS,
+    live_id,
+    path_for,
+    target_id,
+)
+
+
+# One case per (path, undocumented method), named after the operation living at the path.
+def _path_operation(path: str) -> str:
+    return next(o.operation_id for o in CONTRACT.operations if o.path == path)
+
+
+NOT_ALLOWED = [
+    pytest.param(path, method, id=f"{_path_operation(path)}-{method}")
+    for path in CONTRACT.paths()
+    for method in UNDOCUMENTED_METHODS
+    if method not in CONTRACT.methods_for(path)
+]
+ACCEPT_JSON = {"no-accept": None, "any": "*/*", "json": "application/json"}
+
+
+def _send(path, method, inventory, client):
+    concrete = path.replace("{id}", str(live_id(inventory))) if "{id}" in path else path
+    return client.request(method, concrete)
+
+
+@pytest.mark.conformance("protocol_405")
+@pytest.mark.parametrize(("path", "method"), NOT_ALLOWED)
+def test_method_not_allowed(path, method, vanceqa_inventory, vanceqa_client):
+    checks.get("protocol_405")(_send(path, method, vanceqa_inventory, vanceqa_client))
+
+
+@pytest.mark.conformance("protocol_405_allow")
+@pytest.mark.parametrize(("path", "method"), NOT_ALLOWED)
+def test_allow_header(path, method, vanceqa_inventory, vanceqa_client):
+    exchange = _send(path, method, vanceqa_inventory, vanceqa_client)
+    checks.get("protocol_405_allow")(exchange, documented=CONTRACT.methods_for(path))
+
+
+@pytest.mark.conformance("protocol_406")
+@pytest.mark.parametrize("operation", OPERATION_IDS)
+def test_not_acceptable(operation, vanceqa_target, vanceqa_inventory, vanceqa_client):
+    op = CONTRACT.operation(operation)
+    path = path_for(op, target_id(op, vanceqa_target, vanceqa_inventory))
+    exchange = vanceqa_client.request(op.method, path, headers={"Accept": "application/xml"})
+    checks.get("protocol_406")(exchange)
+
+
+@pytest.mark.conformance("protocol_accept_json")
+@pytest.mark.parametrize("accept", list(ACCEPT_JSON))
+@pytest.mark.parametrize("operation", READ_OPERATION_IDS)
+def test_accept_json(operation, accept, vanceqa_inventory, vanceqa_client):
+    op = CONTRACT.operation(operation)
+    value = ACCEPT_JSON[accept]
+    headers = {"Accept": value} if value else {}
+    exchange = vanceqa_client.get(path_for(op, live_id(vanceqa_inventory)), headers=headers)
+    checks.get("protocol_accept_json")(exchange)

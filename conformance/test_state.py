@@ -1,0 +1,150 @@
+"""State (destructive): DELETE answers its documented shape; afterwards GET answers 410,
+the id is in no list, a second DELETE answers 410 or 404. Then a Hypothesis state
+machine interleaves list / get / delete over the deletable ids, checking the same
+invariants after every step. Only ids named with --delete-id are ever deleted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from hypothesis import stateful
+from hypothesis import strategies as st
+
+from vanceqa.conformance import checks
+from vanceqa.conformance.client import Exchange
+from vanceqa.conformance.session import FLAG_COMBINATIONS, flag_query
+from vanceqa.conformance.suite import CONTRACT, path_for, require_delete
+
+ITEM = CONTRACT.operation("getKitten")
+LIST = CONTRACT.operation("listKittens")
+pytestmark = pytest.mark.conformance("state", stage=2)
+
+
+@dataclass(frozen=True)
+class Deleted:
+    kitten_id: int
+    answer: Exchange
+
+
+def _readers(target):
+    return [target.api_token] + ([target.admin_token] if target.admin_token else [])
+
+
+def _is_live(client, target, kitten_id) -> bool:
+    return any(
+        client.get(path_for(ITEM, kitten_id), token=token).status == 200
+        for token in _readers(target)
+    )
+
+
+def _lists(client, target):
+    return [
+        client.get(LIST.path, query=flag_query(*flags), token=token)
+        for flags in FLAG_COMBINATIONS
+        for token in _readers(target)
+    ]
+
+
+@pytest.fixture(scope="module")
+def deleted(vanceqa_target, vanceqa_client, vanceqa_mock) -> Deleted:
+    """One permitted kitten, deleted once for the checks below."""
+    delete_ids = require_delete(vanceqa_target)
+    if vanceqa_mock is not None:
+        vanceqa_mock.reset()  # the bundled mock only: earlier generated DELETEs are undone
+    for kitten_id in delete_ids:
+        if _is_live(vanceqa_client, vanceqa_target, kitten_id):
+            answer = vanceqa_client.request("DELETE", path_for(ITEM, kitten_id))
+            return Deleted(kitten_id, answer)
+    pytest.skip(f"none of the --delete-id ids {list(delete_ids)} is live (deleted already?)")
+
+
+@pytest.mark.conformance("state_delete_answer", operation="deleteKitten", stage=2)
+def test_delete_answer(deleted, vanceqa_contract):
+    checks.get("state_delete_answer")(
+        deleted.answer, contract=vanceqa_contract, kitten_id=deleted.kitten_id
+    )
+
+
+@pytest.mark.conformance("state_get_after_delete", operation="getKitten", stage=2)
+def test_get_after_delete(deleted, vanceqa_client):
+    checks.get("state_get_after_delete")(vanceqa_client.get(path_for(ITEM, deleted.kitten_id)))
+
+
+@pytest.mark.conformance("state_gone_from_lists", operation="listKittens", stage=2)
+def test_gone_from_lists(deleted, vanceqa_target, vanceqa_client):
+    exchanges = _lists(vanceqa_client, vanceqa_target)
+    checks.get("state_gone_from_lists")(exchanges, kitten_id=deleted.kitten_id)
+
+
+@pytest.mark.conformance("state_repeat_delete", operation="deleteKitten", stage=2)
+def test_repeat_delete(deleted, vanceqa_client):
+    exchange = vanceqa_client.request("DELETE", path_for(ITEM, deleted.kitten_id))
+    checks.get("state_repeat_delete")(exchange)
+
+
+@pytest.mark.conformance("shape_content_type", operation="deleteKitten", stage=2)
+def test_delete_and_gone_are_json(deleted, vanceqa_client):
+    checks.get("shape_content_type")(deleted.answer)
+    gone = vanceqa_client.get(path_for(ITEM, deleted.kitten_id))
+    checks.get("shape_content_type")(gone)
+    checks.get("shape_body_schema")(gone, contract=CONTRACT, operation_id="getKitten")
+
+
+@pytest.mark.conformance("state_machine", operation="*", stage=3)
+def test_state_machine(vanceqa_target, vanceqa_client, vanceqa_mock, vanceqa_inventory):
+    delete_ids = require_delete(vanceqa_target)
+    target, client, mock = vanceqa_target, vanceqa_client, vanceqa_mock
+    readers = _readers(target)
+
+    def listed_at_start(kitten_id: int, flags: tuple[bool, bool], token: str) -> bool:
+        inventory = vanceqa_inventory
+        lists = inventory.lists if token == target.api_token else inventory.admin_lists
+        return any(e.get("id") == kitten_id for e in lists.get(flags, []))
+
+    class DeleteMachine(stateful.RuleBasedStateMachine):
+        """Model: each permitted id is live or gone; the server must agree after each step."""
+
+        @stateful.initialize()
+        def start(self) -> None:
+            if mock is not None:
+                mock.reset()  # the bundled mock: every example starts from its seed data
+            self.gone = {i for i in delete_ids if not _is_live(client, target, i)}
+
+        @stateful.rule(kitten_id=st.sampled_from(delete_ids), reader=st.sampled_from(readers))
+        def get(self, kitten_id: int, reader: str) -> None:
+            exchange = client.get(path_for(ITEM, kitten_id), token=reader)
+            if kitten_id in self.gone:
+                checks.get("state_get_after_delete")(exchange)
+            else:
+                checks.get("state_live_listed")(exchange, listed=True, kitten_id=kitten_id)
+
+        @stateful.rule(flags=st.sampled_from(FLAG_COMBINATIONS), reader=st.sampled_from(readers))
+        def list_kittens(self, flags: tuple[bool, bool], reader: str) -> None:
+            exchange = client.get(LIST.path, query=flag_query(*flags), token=reader)
+            for kitten_id in delete_ids:
+                if kitten_id in self.gone:
+                    checks.get("state_gone_from_lists")([exchange], kitten_id=kitten_id)
+                elif listed_at_start(kitten_id, flags, reader):
+                    live = checks.get("state_live_listed")
+                    checks.expect_status(live, exchange, {200}, "a list")
+                    ids = checks.ids_of(live, exchange, checks.json_body(live, exchange))
+                    live(exchange, listed=kitten_id in ids, kitten_id=kitten_id)
+
+        @stateful.rule(kitten_id=st.sampled_from(delete_ids))
+        def delete(self, kitten_id: int) -> None:
+            exchange = client.request("DELETE", path_for(ITEM, kitten_id))
+            if kitten_id in self.gone:
+                checks.get("state_repeat_delete")(exchange)
+            else:
+                checks.get("state_delete_answer")(exchange, contract=CONTRACT, kitten_id=kitten_id)
+                self.gone.add(kitten_id)
+
+        @stateful.invariant()
+        def deleted_never_listed(self) -> None:
+            if self.gone:
+                exchange = client.get(LIST.path)
+                for kitten_id in self.gone:
+                    checks.get("state_gone_from_lists")([exchange], kitten_id=kitten_id)
+
+    stateful.run_state_machine_as_test(DeleteMachine)

@@ -1,0 +1,188 @@
+"""One conformance session: the target (a given server or the bundled mock), its client,
+and the preflight that refuses to start against a dead, locked or closed target.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from vanceqa.conformance.client import ApiClient, Exchange, StillThrottled
+from vanceqa.contract import Contract, default_contract
+from vanceqa.errors import Finding, TargetUnavailable
+from vanceqa.mock.data import Dataset, load_dataset
+from vanceqa.target import MockServer, TargetConfig, serve_mock
+
+LIST_PATH = "/api/kittens"
+FLAG_COMBINATIONS = ((False, True), (True, True), (False, False), (True, False))
+# How many deletable ids the bundled mock offers the destructive checks.
+MOCK_DELETE_IDS = 3
+
+
+def flag_query(include_cats: bool, available: bool) -> str:
+    return f"include_cats={str(include_cats).lower()}&available={str(available).lower()}"
+
+
+def mock_delete_ids(dataset: Dataset, count: int = MOCK_DELETE_IDS) -> tuple[int, ...]:
+    """Deletable ids from the mock's own data: visible ones, varied in kind when possible.
+
+    One of each (species, availability) first, so that "gone from every list" is tested
+    on lists that need the flags to show the kitten.
+    """
+    candidates = [k for k in dataset.kittens if not k.hidden and not k.removed]
+    chosen: list[int] = []
+    seen_kinds: set[tuple[str, bool]] = set()
+    for kitten in candidates:
+        kind = (kitten.species, kitten.available)
+        if kind not in seen_kinds:
+            seen_kinds.add(kind)
+            chosen.append(kitten.id)
+    chosen += [k.id for k in candidates if k.id not in chosen]
+    return tuple(chosen[:count])
+
+
+@dataclass
+class Inventory:
+    """What the target lists, read once at the start (before anything is deleted)."""
+
+    lists: dict[tuple[bool, bool], list[dict[str, Any]]] = field(default_factory=dict)
+    admin_lists: dict[tuple[bool, bool], list[dict[str, Any]]] = field(default_factory=dict)
+
+    def regular_ids(self) -> list[int]:
+        ids: dict[int, None] = {}
+        for entries in self.lists.values():
+            ids.update((e["id"], None) for e in entries if isinstance(e.get("id"), int))
+        return list(ids)
+
+    def all_ids(self) -> list[int]:
+        ids = dict.fromkeys(self.regular_ids())
+        for entries in self.admin_lists.values():
+            ids.update((e["id"], None) for e in entries if isinstance(e.get("id"), int))
+        return list(ids)
+
+
+class ConformanceSession:
+    """Opens the target lazily, once; closes the mock it started."""
+
+    def __init__(self, options: dict[str, object], mock_data: str | Path | None = None) -> None:
+        self.options = options
+        self.mock_data = mock_data
+        self.target: TargetConfig | None = None
+        self.mock: MockServer | None = None
+        self.client: ApiClient | None = None
+        self.unavailable: str | None = None
+        self._stack = contextlib.ExitStack()
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return self.target.secrets if self.target else ()
+
+    @cached_property
+    def contract(self) -> Contract:
+        return default_contract()
+
+    def open(self) -> TargetConfig:
+        """Resolve the target, start the mock if needed, and run the preflight."""
+        if self.target is not None:
+            return self.target
+        if self.unavailable is not None:
+            raise TargetUnavailable(self.unavailable)
+        try:
+            given = TargetConfig.from_sources(self.options)
+            target = self._start_mock(given) if given.is_mock else given
+            assert target.base_url is not None
+            self.target = target
+            self.client = ApiClient(
+                target.base_url, target.api_token, target.admin_token, max_rps=target.max_rps
+            )
+            self._stack.callback(self.client.close)
+            preflight(self.client, target)
+        except TargetUnavailable as exc:
+            self.unavailable = str(exc)
+            self.target = None
+            raise
+        return target
+
+    def _start_mock(self, given: TargetConfig) -> TargetConfig:
+        dataset = load_dataset(self.mock_data)
+        self.mock = self._stack.enter_context(
+            serve_mock(
+                data=self.mock_data, api_token=given.api_token, admin_token=given.admin_token
+            )
+        )
+        return replace(
+            self.mock.target(),
+            destructive=True,
+            delete_ids=mock_delete_ids(dataset),
+            max_rps=given.max_rps,
+        )
+
+    @cached_property
+    def inventory(self) -> Inventory:
+        assert self.client is not None
+        assert self.target is not None
+        inventory = Inventory()
+        for flags in FLAG_COMBINATIONS:
+            inventory.lists[flags] = _entries(self.client.get(LIST_PATH, query=flag_query(*flags)))
+            if self.target.admin_token:
+                exchange = self.client.get(
+                    LIST_PATH, query=flag_query(*flags), token=self.target.admin_token
+                )
+                inventory.admin_lists[flags] = _entries(exchange)
+        return inventory
+
+    def close(self) -> None:
+        self._stack.close()
+
+    @contextlib.contextmanager
+    def opened(self) -> Iterator[TargetConfig]:
+        try:
+            yield self.open()
+        finally:
+            self.close()
+
+
+def _entries(exchange: Exchange) -> list[dict[str, Any]]:
+    """The list's entries, or none when it is not a list (the shape checks say why)."""
+    try:
+        body = exchange.json()
+    except ValueError:
+        return []
+    if exchange.status != 200 or not isinstance(body, list):
+        return []
+    return [e for e in body if isinstance(e, dict)]
+
+
+def preflight(client: ApiClient, target: TargetConfig) -> None:
+    """Refuse to start against a target that cannot be tested at all."""
+    where = target.base_url
+    tokens = [("API token", target.api_token)]
+    if target.admin_token:
+        tokens.append(("admin token", target.admin_token))
+    for label, token in tokens:
+        try:
+            exchange = client.get(LIST_PATH, token=token)
+        except Finding as exc:
+            raise TargetUnavailable(f"cannot reach {where}: {exc.details}") from None
+        except StillThrottled as exc:
+            raise TargetUnavailable(
+                f"{where} kept answering 429 Too Many Requests after "
+                f"{client.max_retries} waits; try a lower --max-rps ({exc.exchange.describe()})"
+            ) from None
+        if exchange.status == 503:
+            retry = exchange.headers.get("retry-after")
+            hint = f" (Retry-After: {retry})" if retry else ""
+            raise TargetUnavailable(
+                f"{where} is in maintenance: 503 Service Unavailable{hint}; "
+                "no check was run. Try again later."
+            )
+        if exchange.status == 401:
+            raise TargetUnavailable(
+                f"{where} refused the {label} (401 on GET {LIST_PATH}); "
+                "check --api-token/--admin-token or VANCEQA_API_TOKEN/VANCEQA_ADMIN_TOKEN. "
+                "No check was run."
+            )

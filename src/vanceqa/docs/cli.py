@@ -1,0 +1,175 @@
+"""`vanceqa docs parse | drift | examples`: read the Slate docs, find drift, run examples.
+
+PAGE defaults to the bundled fixtures/docs/index.html.md; for that page the bundled
+contract and baseline (fixtures/docs-baseline.json) are used unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from vanceqa import resources
+from vanceqa.contract import Contract, load_contract
+from vanceqa.docs.drift import DriftReport, find_drift
+from vanceqa.docs.examples import ExampleResult, run_examples
+from vanceqa.docs.findings import Baseline, load_baseline, write_baseline
+from vanceqa.docs.parser import parse_page
+from vanceqa.docs.plan import plan_examples
+from vanceqa.docs.render import drift_text, examples_text, page_summary
+from vanceqa.docs.results import display_path, write_docs_json
+from vanceqa.docs.skeleton import write_skeleton
+from vanceqa.errors import TargetUnavailable, UsageError
+from vanceqa.target import add_target_arguments, serve_mock, target_from_args
+
+BASELINE_NAME = "docs-baseline.json"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    page_help = "the Slate page (default: the bundled fixtures/docs/index.html.md)"
+
+    parse = actions.add_parser("parse", help="read a Slate page and print what it documents")
+    parse.add_argument("page", nargs="?", metavar="PAGE", help=page_help)
+    parse.add_argument("--json", action="store_true", help="print the docs model as JSON")
+    parse.add_argument("--openapi", metavar="FILE", help="write an OpenAPI skeleton (.yaml/.json)")
+
+    drift = actions.add_parser("drift", help="find where the docs drift from the contract")
+    drift.add_argument("page", nargs="?", metavar="PAGE", help=page_help)
+    drift.add_argument(
+        "--contract", metavar="FILE", help="OpenAPI contract (default for the bundled page: ours)"
+    )
+    drift.add_argument("--no-contract", action="store_true", help="check the docs only")
+    drift.add_argument(
+        "--baseline", metavar="FILE", help="accepted findings (default for the bundled page: ours)"
+    )
+    drift.add_argument("--no-baseline", action="store_true", help="report every finding as new")
+    drift.add_argument(
+        "--write-baseline", metavar="FILE", help="accept every current finding into FILE"
+    )
+    drift.add_argument("--all", action="store_true", help="list info findings too")
+    drift.add_argument("--json", action="store_true", help="print the findings as JSON")
+    drift.add_argument("--report-dir", metavar="DIR", help="write DIR/docs.json")
+
+    examples = actions.add_parser("examples", help="run the docs' curl examples against a target")
+    examples.add_argument("page", nargs="?", metavar="PAGE", help=page_help)
+    examples.add_argument(
+        "--strict-keys", action="store_true", help="fail answers with keys the example lacks"
+    )
+    examples.add_argument("--json", action="store_true", help="print the results as JSON")
+    examples.add_argument("--report-dir", metavar="DIR", help="write DIR/docs.json")
+    add_target_arguments(examples)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.action == "parse":
+        return _parse(args)
+    if args.action == "drift":
+        return _drift(args)
+    return _examples(args)
+
+
+def _page(args: argparse.Namespace) -> Path:
+    return Path(args.page) if args.page else resources.docs_page_path()
+
+
+def _parse(args: argparse.Namespace) -> int:
+    path = _page(args)
+    page = parse_page(path)
+    if args.openapi:
+        written = write_skeleton(page, args.openapi)
+        print(f"wrote OpenAPI skeleton {written}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(page.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print(page_summary(page, display_path(path)))
+    return 0
+
+
+def drift_for(args: argparse.Namespace) -> tuple[DriftReport, Path]:
+    """Run drift as the options say (also used by `vanceqa run`-style callers)."""
+    path = _page(args)
+    bundled = args.page is None
+    page = parse_page(path)
+    contract: Contract | None = None
+    if args.contract and args.no_contract:
+        raise UsageError("--contract and --no-contract contradict each other")
+    if args.contract:
+        contract = load_contract(args.contract)
+    elif bundled and not args.no_contract:
+        contract = load_contract()
+    baseline: Baseline | None = None
+    if args.baseline and args.no_baseline:
+        raise UsageError("--baseline and --no-baseline contradict each other")
+    if args.baseline:
+        baseline = load_baseline(args.baseline)
+    elif bundled and not args.no_baseline:
+        default = resources.fixtures_dir() / BASELINE_NAME
+        baseline = load_baseline(default) if default.exists() else None
+    return find_drift(page, contract, baseline), path
+
+
+def _drift(args: argparse.Namespace) -> int:
+    report, path = drift_for(args)
+    if args.write_baseline:
+        previous = report_baseline(args.write_baseline)
+        count = write_baseline(args.write_baseline, report.findings, previous)
+        print(f"wrote {count} accepted findings to {args.write_baseline}", file=sys.stderr)
+    if args.report_dir:
+        written = write_docs_json(args.report_dir, path, drift=report)
+        print(f"wrote {written}", file=sys.stderr)
+    if args.json:
+        document = {
+            "format": "vanceqa.docs-drift/1",
+            "page": display_path(path),
+            "contract": report.contract,
+            "baseline": report.baseline,
+            "new_errors": len(report.gating),
+            "findings": report.to_json(),
+            "stale_baseline": report.stale_baseline,
+        }
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        print(drift_text(report, display_path(path), show_info=args.all))
+    return 0 if args.write_baseline else report.exit_code
+
+
+def report_baseline(path: str) -> Baseline | None:
+    """The baseline already at `path`, so rewriting it keeps the reasons people wrote."""
+    return load_baseline(path) if Path(path).exists() else None
+
+
+def _examples(args: argparse.Namespace) -> int:
+    path = _page(args)
+    page = parse_page(path)
+    target = target_from_args(args)
+    results: list[ExampleResult]
+    if target.is_mock:
+        with serve_mock() as server:
+            mock_target = server.target(max_rps=target.max_rps)
+            plans = plan_examples(page, mock_target, own_mock=True)
+            results, stopped = run_examples(
+                plans, mock_target, strict_keys=args.strict_keys, after=server.reset
+            )
+            where = f"{server.base_url} (the bundled mock)"
+            summary_target: dict[str, object] = {"base_url": server.base_url, "mock": True}
+    else:
+        plans = plan_examples(page, target)
+        results, stopped = run_examples(plans, target, strict_keys=args.strict_keys)
+        where = str(target.base_url)
+        summary_target = {"base_url": target.base_url, "mock": False}
+    if args.report_dir:
+        written = write_docs_json(
+            args.report_dir, path, examples=results, target=summary_target, stopped=stopped
+        )
+        print(f"wrote {written}", file=sys.stderr)
+    if args.json:
+        print(json.dumps([r.to_json() for r in results], indent=2, ensure_ascii=False))
+    else:
+        heading = f"docs examples: {display_path(path)} against {where}"
+        print(examples_text(results, heading, stopped))
+    if stopped:
+        raise TargetUnavailable(stopped)
+    return 1 if any(r.outcome == "failed" for r in results) else 0

@@ -1,0 +1,201 @@
+"""Run the docs' curl examples against a target and judge each answer.
+
+An answer passes when its status is in the documented family (2xx unless the example
+says otherwise) and its JSON has the documented example's shape: the same keys with the
+same value types; values may differ. Extra keys are allowed (decision 5) unless
+`strict_keys` is set. A 429 is waited out (decision 11); a 503 stops the run as
+maintenance (decision 12) instead of failing every example.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from vanceqa.docs.jsonish import shape_differences
+from vanceqa.docs.plan import PlannedExample
+from vanceqa.redact import curl_line, redact_text
+from vanceqa.target import TargetConfig
+
+MAX_RETRY_AFTER_S = 10.0
+RETRIES_ON_429 = 3
+
+
+@dataclass(frozen=True)
+class ExampleResult:
+    endpoint: str  # "GET /api/kittens", as the request line writes the path
+    language: str
+    file: str
+    line: int
+    outcome: str  # passed | failed | skipped
+    status: int | None = None
+    message: str | None = None
+    curl: str | None = None  # the request sent, token redacted
+    duration_s: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "endpoint": self.endpoint,
+            "language": self.language,
+            "file": self.file,
+            "line": self.line,
+            "outcome": self.outcome,
+            "status": self.status,
+            "message": self.message,
+            "curl": self.curl,
+            "duration_s": round(self.duration_s, 4),
+        }
+
+
+class Maintenance(Exception):
+    """The target answered 503: it is in maintenance, the rest cannot be judged."""
+
+
+class Unreachable(Exception):
+    """The target could not be reached at all."""
+
+
+def skipped(plan: PlannedExample, reason: str) -> ExampleResult:
+    return ExampleResult(
+        plan.label, plan.language, plan.source.file, plan.source.line, "skipped", message=reason
+    )
+
+
+def run_example(
+    plan: PlannedExample,
+    client: httpx.Client,
+    target: TargetConfig,
+    *,
+    strict_keys: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+) -> ExampleResult:
+    """Send one planned example and judge the answer. Raises Maintenance / Unreachable."""
+    if plan.skip:
+        return skipped(plan, plan.skip)
+    secrets = target.secrets
+    repro = curl_line(plan.method, plan.url, plan.headers, secrets)
+    started = time.monotonic()
+    response: httpx.Response | None = None
+    for attempt in range(RETRIES_ON_429 + 1):
+        try:
+            response = client.request(
+                plan.method,
+                plan.url,
+                headers=plan.headers,
+                content=plan.content,
+                files=[(k, (None, v)) for k, v in plan.form] or None,
+            )
+        except httpx.TransportError as exc:
+            raise Unreachable(redact_text(f"{plan.url}: {exc}", secrets)) from None
+        if response.status_code != 429 or attempt == RETRIES_ON_429:
+            break
+        sleep(_retry_after(response))
+    assert response is not None
+    duration = time.monotonic() - started
+    result = _judge(plan, response, strict_keys, secrets)
+    if response.status_code == 503:
+        raise Maintenance(f"{plan.label} answered 503: the target is in maintenance")
+    return ExampleResult(
+        plan.label,
+        plan.language,
+        plan.source.file,
+        plan.source.line,
+        result[0],
+        response.status_code,
+        result[1],
+        repro,
+        duration,
+    )
+
+
+def run_examples(
+    plans: list[PlannedExample],
+    target: TargetConfig,
+    *,
+    client: httpx.Client | None = None,
+    strict_keys: bool = False,
+    timeout: float = 10.0,
+    after: Callable[[], None] | None = None,
+) -> tuple[list[ExampleResult], str | None]:
+    """Run every plan; (results, why the run stopped early or None).
+
+    `after` runs once at the end when an example changed data (the CLI resets its own
+    mock with it).
+    """
+    own = client is None
+    http = client or httpx.Client(timeout=timeout, follow_redirects=False)
+    results: list[ExampleResult] = []
+    stopped: str | None = None
+    interval = 1.0 / target.max_rps if target.max_rps else 0.0
+    last = 0.0
+    changed = False
+    try:
+        for plan in plans:
+            if stopped:
+                results.append(skipped(plan, f"not run: {stopped}"))
+                continue
+            if interval and not plan.skip:
+                time.sleep(max(0.0, last + interval - time.monotonic()))
+                last = time.monotonic()
+            changed = changed or (plan.changes_data and not plan.skip)
+            try:
+                results.append(run_example(plan, http, target, strict_keys=strict_keys))
+            except Maintenance as exc:
+                stopped = str(exc)
+                results.append(skipped(plan, stopped))
+            except Unreachable as exc:
+                stopped = f"the target cannot be reached ({exc})"
+                results.append(
+                    ExampleResult(
+                        plan.label,
+                        plan.language,
+                        plan.source.file,
+                        plan.source.line,
+                        "failed",
+                        message=stopped,
+                    )
+                )
+    finally:
+        if own:
+            http.close()
+        if changed and after is not None:
+            after()
+    return results, stopped
+
+
+def _judge(
+    plan: PlannedExample, response: httpx.Response, strict_keys: bool, secrets: tuple[str, ...]
+) -> tuple[str, str | None]:
+    expected = plan.expected
+    family = expected.family if expected else "2xx"
+    status = response.status_code
+    excerpt = redact_text(response.text[:200], secrets)
+    if status == 429:
+        return "skipped", "still rate limited (429) after waiting as Retry-After asked"
+    if f"{status // 100}xx" != family:
+        hint = " (is the API token right?)" if status == 401 else ""
+        return "failed", f"status {status}, the docs show a {family} answer{hint}: {excerpt}"
+    if expected is None or not expected.parsed or plan.method == "HEAD":
+        return "passed", None if expected else "no documented response to compare the shape with"
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return "failed", f"the answer is not JSON, the docs show JSON: {excerpt}"
+    problems = shape_differences(expected.body, body, allow_extra_keys=not strict_keys)
+    if problems:
+        shown = "; ".join(problems[:5]) + (" ..." if len(problems) > 5 else "")
+        return "failed", f"shape differs from the example at {expected.source}: {shown}"
+    return "passed", None
+
+
+def _retry_after(response: httpx.Response) -> float:
+    try:
+        wait = float(response.headers.get("retry-after", "1"))
+    except ValueError:
+        wait = 1.0
+    return min(max(wait, 0.0), MAX_RETRY_AFTER_S)

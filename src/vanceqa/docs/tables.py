@@ -1,0 +1,188 @@
+"""Reading Slate tables whatever their columns: parameter tables and error-code tables.
+
+Slate sites name columns freely (`Parameter | Default | Description`,
+`Field | Type | Description`, `Name | In | Type | Required | Description`, ...). A
+table is recognised by its first column and read by the names of the others.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from vanceqa.docs.model import ErrorCode, Parameter, Source
+
+_PARAM_HEADS = {
+    "parameter", "parameters", "param", "name", "field", "fields", "key", "argument",
+    "arguments", "attribute", "attributes", "property", "properties", "header", "headers",
+    "query parameter", "form field", "option",
+}  # fmt: skip
+_CODE_HEADS = re.compile(r"^(error|status|http|response)?\s*(code|status|status code)s?$", re.I)
+_EMPTY = {"", "-", "—", "–", "n/a", "none given"}
+_LOCATION_WORDS = (
+    (re.compile(r"\b(url|path|route)\b", re.I), "path"),
+    (re.compile(r"\bquery\b", re.I), "query"),
+    (re.compile(r"\b(form|multipart)\b", re.I), "formData"),
+    (re.compile(r"\b(response|returns?|result|output)\b", re.I), "response"),
+    (re.compile(r"\b(body|json|payload|request fields)\b", re.I), "body"),
+    (re.compile(r"\bheaders?\b", re.I), "header"),
+)
+_TYPES = {
+    "int": "integer", "integer": "integer", "long": "integer", "int32": "integer",
+    "int64": "integer", "bool": "boolean", "boolean": "boolean", "string": "string",
+    "str": "string", "text": "string", "date": "string", "datetime": "string", "url": "string",
+    "uuid": "string", "email": "string", "number": "number", "float": "number",
+    "double": "number", "decimal": "number", "array": "array", "list": "array",
+    "object": "object", "dict": "object", "hash": "object", "map": "object", "json": "object",
+    "file": "file", "binary": "file", "null": "null", "enum": "string",
+}  # fmt: skip
+_DEFAULT_IN_TEXT = re.compile(
+    r"(?:\bdefaults?\s*(?:to|is|:|=)\s*|\(default:?\s*)[`\"']?([^`\"'\s,;)]+)", re.I
+)
+_BOOLEAN_HINT = re.compile(r"\bset to (true|false)\b|\b(true|false) or (true|false)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A Markdown table as plain-text cells, with the line of each body row."""
+
+    header: list[str]
+    rows: list[tuple[list[str], int]]  # (cells, 1-based line)
+    file: str
+    line: int
+
+
+def is_error_table(table: Table) -> bool:
+    if not table.header or not _CODE_HEADS.match(table.header[0].strip()):
+        return False
+    return any(_status(cells[0]) is not None for cells, _ in table.rows if cells)
+
+
+def is_parameter_table(table: Table) -> bool:
+    return bool(table.header) and table.header[0].strip().lower() in _PARAM_HEADS
+
+
+def error_codes(table: Table) -> list[ErrorCode]:
+    codes: list[ErrorCode] = []
+    for cells, line in table.rows:
+        code = _status(cells[0]) if cells else None
+        if code is None:
+            continue
+        meaning = " -- ".join(c.strip() for c in cells[1:] if c.strip())
+        codes.append(ErrorCode(code, meaning, Source(table.file, line)))
+    return codes
+
+
+def location_from_heading(title: str) -> str | None:
+    """`### Query Parameters` -> query; `### Response Fields` -> response; else None."""
+    for pattern, location in _LOCATION_WORDS:
+        if pattern.search(title):
+            return location
+    return None
+
+
+def parameters(table: Table, heading_location: str | None) -> list[Parameter]:
+    """The rows of a parameter table; location None is settled by the caller."""
+    columns = [h.strip().lower() for h in table.header]
+
+    def column(*names: str) -> int | None:
+        for i, name in enumerate(columns):
+            if i and any(name == n or name.startswith(n) for n in names):
+                return i
+        return None
+
+    c_default, c_type = column("default"), column("type", "format", "data type")
+    c_required = column("required", "mandatory", "optional")
+    c_location = column("in", "location", "where")
+    c_desc = column("description", "meaning", "details", "notes", "comment")
+    params: list[Parameter] = []
+    for cells, line in table.rows:
+        if not cells or not clean(cells[0]):
+            continue
+
+        def cell(index: int | None, row: list[str] = cells) -> str:
+            return row[index].strip() if index is not None and index < len(row) else ""
+
+        description = cell(c_desc)
+        default = clean(cell(c_default)) if c_default is not None else None
+        if default is not None and default.lower() in _EMPTY:
+            default = None
+        if default is None:
+            found = _DEFAULT_IN_TEXT.search(description)
+            default = found.group(1) if found else None
+        stated = normalise_type(cell(c_type))
+        location = heading_location
+        if c_location is not None:
+            location = location_from_heading(cell(c_location)) or location
+        required = _required(cell(c_required), columns[c_required] if c_required else "")
+        if required is None:
+            required = _required_from_text(description)
+        params.append(
+            Parameter(
+                name=clean(cells[0]),
+                location=location or "",
+                source=Source(table.file, line),
+                default=default,
+                type=stated or infer_type(default, description),
+                required=required,
+                description=description,
+                type_stated=stated is not None,
+            )
+        )
+    return params
+
+
+def clean(text: str) -> str:
+    """A name or value without the backticks, quotes and emphasis around it."""
+    return text.strip().strip("`*_\"'").strip()
+
+
+def normalise_type(text: str) -> str | None:
+    word = clean(text).lower()
+    if not word:
+        return None
+    if word.endswith("[]") or word.startswith(("array", "list of", "list[")):
+        return "array"
+    head = re.split(r"[\s(<\[,/|]", word, maxsplit=1)[0]
+    return _TYPES.get(head)
+
+
+def infer_type(default: str | None, description: str) -> str | None:
+    if default is not None:
+        value = default.lower()
+        if value in ("true", "false"):
+            return "boolean"
+        if re.fullmatch(r"-?\d+", value):
+            return "integer"
+        if re.fullmatch(r"-?\d+\.\d+", value):
+            return "number"
+    if _BOOLEAN_HINT.search(description):
+        return "boolean"
+    return None
+
+
+def _status(text: str) -> int | None:
+    word = clean(text)
+    if re.fullmatch(r"[1-5]\d\d", word):
+        return int(word)
+    return None
+
+
+def _required(text: str, column_name: str) -> bool | None:
+    value = clean(text).lower()
+    if not value:
+        return None
+    yes = value in ("yes", "y", "true", "required", "✓", "✔", "x", "mandatory")
+    no = value in ("no", "n", "false", "optional", "-", "—")
+    if column_name.startswith("optional"):
+        yes, no = no, yes
+    return True if yes else False if no else None
+
+
+def _required_from_text(description: str) -> bool | None:
+    text = description.strip().lower()
+    if text.startswith(("(required)", "required.", "required,", "**required**")):
+        return True
+    if text.startswith(("(optional)", "optional.", "optional,", "**optional**")):
+        return False
+    return None

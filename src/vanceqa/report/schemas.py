@@ -44,6 +44,7 @@ CONFORMANCE: dict[str, Any] = {
     "properties": {
         **_COMMON,
         "format": {"type": "string", "pattern": "^vanceqa\\.conformance/1$"},
+        "aborted": _STR,
         "summary": {
             "type": "object",
             "properties": {k: _COUNT for k in ("passed", "failed", "skipped", "requests")},

@@ -40,8 +40,10 @@ def summary_lines(outcome: BuildOutcome) -> list[str]:
     if flagged:
         items = ", ".join(f"{r.label} {change_text(r)}" for r in flagged)
         lines.append(f"  {'trend':<12} [bold red]{'REGRESSED':<9}[/] {escape(items)}")
-    elif outcome.trend_rows:
+    elif any(r.baseline is not None for r in outcome.trend_rows):
         lines.append(f"  {'trend':<12} [green]{'OK':<9}[/] no regression beyond the margin")
+    else:
+        lines.append(f"  {'trend':<12} [dim]{'—':<9}[/] no earlier run to compare with")
     failures = _failures(results)
     if failures:
         lines.append("")

@@ -41,18 +41,34 @@ class Verdict:
         return self.status.upper()
 
 
+_AREA_OF = {"check": "conformance", "load": "load", "docs": "docs"}
+
+
+def _recorded(results: Results) -> dict[str, list[JSON]]:
+    """run.json's phase records by report area (conformance, load, docs)."""
+    grouped: dict[str, list[JSON]] = {}
+    for record in (results.run or {}).get("phases", []):
+        name = str(record["name"])
+        area = record.get("phase") or _AREA_OF.get(name.split()[0], name)
+        grouped.setdefault(str(area), []).append(record)
+    return grouped
+
+
 def judge(results: Results) -> Verdict:
     """The verdict of the run whose files `results` holds."""
-    recorded = {p["name"]: p for p in (results.run or {}).get("phases", [])}
-    phases = [
-        _conformance(results.conformance, recorded.get("check")),
-        _load(results.load, recorded.get("load")),
-        _docs(results.docs, recorded.get("docs")),
-    ]
-    for index, phase in enumerate(phases):
-        if phase.name in results.unreadable:
+    recorded = _recorded(results)
+    judges = (("conformance", _conformance), ("load", _load), ("docs", _docs))
+    phases = []
+    for area, judge_area in judges:
+        records = recorded.get(area, [])
+        data = getattr(results, area)
+        if area in results.unreadable:
             why = "its result file is unreadable"
-            phases[index] = PhaseVerdict(phase.name, ERROR, why, phase.exit_code, why)
+            phases.append(PhaseVerdict(area, ERROR, why, _code(records), why))
+        elif data is None:
+            phases.append(_missing(area, records))
+        else:
+            phases.append(_with_records(judge_area(data, _code(records)), records))
     reasons = [f"{p.name}: {p.headline}" for p in phases if p.status in (FAILED, ERROR)]
     reasons += results.problems
     failed = [p for p in phases if p.status == FAILED]
@@ -67,6 +83,21 @@ def judge(results: Results) -> Verdict:
     else:
         status = "pass"
     return Verdict(status, phases, reasons, _exit_code(status, phases, results))
+
+
+def _code(records: list[JSON]) -> int | None:
+    """The first non-zero exit code of an area's commands, else 0 (None: not recorded)."""
+    codes = [r.get("exit_code") for r in records if r.get("exit_code") is not None]
+    return next((int(c) for c in codes if c), 0 if codes else None)
+
+
+def _with_records(verdict: PhaseVerdict, records: list[JSON]) -> PhaseVerdict:
+    """A command of the area that ended abnormally makes a passing area an error."""
+    notes = [str(r["note"]) for r in records if r.get("note")]
+    if verdict.status == FAILED or not notes:
+        return verdict
+    note = f"{verdict.headline}; but {notes[0]}"
+    return PhaseVerdict(verdict.name, ERROR, note, verdict.exit_code, notes[0])
 
 
 def _exit_code(status: str, phases: list[PhaseVerdict], results: Results) -> int:
@@ -85,24 +116,25 @@ def _exit_code(status: str, phases: list[PhaseVerdict], results: Results) -> int
     return codes[0] if codes else EXIT_USAGE
 
 
-def _missing(name: str, recorded: JSON | None) -> PhaseVerdict:
-    """A phase with no usable result file: not run, or run and died."""
-    if recorded is None or recorded.get("exit_code") is None:
-        note = (recorded or {}).get("note")
-        return PhaseVerdict(name, NOT_RUN, note or "not run", None, note)
-    code = int(recorded["exit_code"])
-    note = recorded.get("note") or f"exited with code {code} and wrote no result file"
+def _missing(name: str, records: list[JSON]) -> PhaseVerdict:
+    """An area with no result file: left out of the run, or planned and never finished."""
+    if not records:
+        return PhaseVerdict(name, NOT_RUN, "not run")
+    code = _code(records)
+    notes = [str(r["note"]) for r in records if r.get("note")]
+    note = notes[0] if notes else f"exited with code {code} and wrote no result file"
     return PhaseVerdict(name, ERROR, note, code, note)
 
 
-def _conformance(data: JSON | None, recorded: JSON | None) -> PhaseVerdict:
-    if data is None:
-        return _missing("conformance", recorded)
+def _conformance(data: JSON, code: int | None) -> PhaseVerdict:
     counts = conformance_summary(data)
     headline = f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"
-    code = (recorded or {}).get("exit_code")
     if counts["failed"]:
         return PhaseVerdict("conformance", FAILED, headline, code)
+    if data.get("aborted"):
+        # The suites stopped early (target unavailable): what ran is no verdict.
+        note = f"stopped early: {data['aborted']} ({headline})"
+        return PhaseVerdict("conformance", ERROR, note, code if code else EXIT_UNAVAILABLE, note)
     if not counts["passed"]:
         return PhaseVerdict("conformance", ERROR, f"no check passed ({headline})", code)
     if code not in (None, EXIT_PASS):
@@ -111,9 +143,7 @@ def _conformance(data: JSON | None, recorded: JSON | None) -> PhaseVerdict:
     return PhaseVerdict("conformance", PASSED, headline, code)
 
 
-def _load(data: JSON | None, recorded: JSON | None) -> PhaseVerdict:
-    if data is None:
-        return _missing("load", recorded)
+def _load(data: JSON, recorded_code: int | None) -> PhaseVerdict:
     rate = load_error_rate(data)
     overall = data.get("overall") or {}
     headline = f"{overall.get('requests', 0)} requests"
@@ -122,18 +152,19 @@ def _load(data: JSON | None, recorded: JSON | None) -> PhaseVerdict:
     slo = data.get("slo") or {}
     thresholds = slo.get("thresholds") or []
     broken = [t for t in thresholds if t.get("passed") is False]
-    code = data.get("exit_code")
+    code = data.get("exit_code", recorded_code)
     if broken or slo.get("passed") is False:
         names = ", ".join(str(t["expression"]) for t in broken) or "see the SLO table"
         return PhaseVerdict("load", FAILED, f"{headline}; SLO broken: {names}", code)
+    if code:
+        # No SLO broke, yet the load command failed: its figures are no verdict.
+        return PhaseVerdict("load", ERROR, f"{headline}; exited with code {code}", code)
     if not thresholds:
         return PhaseVerdict("load", MEASURED, f"{headline}; no SLO was set", code)
     return PhaseVerdict("load", PASSED, f"{headline}; {len(thresholds)} SLO thresholds met", code)
 
 
-def _docs(data: JSON | None, recorded: JSON | None) -> PhaseVerdict:
-    if data is None:
-        return _missing("docs", recorded)
+def _docs(data: JSON, code: int | None) -> PhaseVerdict:
     drift = data.get("drift") or []
     examples = data.get("examples") or []
     errors = [d for d in drift if d.get("severity") == "error" and not d.get("baselined")]
@@ -142,7 +173,6 @@ def _docs(data: JSON | None, recorded: JSON | None) -> PhaseVerdict:
     headline = f"drift: {len(errors)} errors in {len(drift)} findings"
     if examples:
         headline += f"; examples: {len(passed)} passed, {len(failed)} failed"
-    code = (recorded or {}).get("exit_code")
     if errors or failed:
         return PhaseVerdict("docs", FAILED, headline, code)
     return PhaseVerdict("docs", PASSED, headline, code)

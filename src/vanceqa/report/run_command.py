@@ -1,0 +1,265 @@
+"""`vanceqa run`: conformance, a short load test and the docs check, then one report.
+
+With no options everything runs against the bundled mock (each phase starts its own);
+with --base-url and tokens (or the VANCEQA_* variables) against a real server, handed
+to the phases through the environment so no token shows in a process list or a log.
+Exit code: 0 all passed; 1 a check failed (conformance or docs); the load command's own
+code when only an SLO broke; 3 when the target could not be tested; 130 on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+
+import vanceqa
+from vanceqa.errors import UsageError
+from vanceqa.report.phases import Phase, PhaseOutcome, pytest_progress, run_phase
+from vanceqa.report.progress import PlainProgress, RichProgress
+from vanceqa.report.report_command import add_report_arguments, exit_code
+from vanceqa.report.results import RESULT_FILES
+from vanceqa.target import ENV, TargetConfig, add_target_arguments, target_from_args
+
+PHASE_NAMES = ("check", "load", "docs")
+RUN_FORMAT = "vanceqa.run/1"
+_PACKAGE = Path(vanceqa.__file__).resolve().parent
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_target_arguments(parser)
+    add_report_arguments(parser)
+    parser.add_argument("--seed", type=int, help="seed for every phase (default: a random one)")
+    parser.add_argument(
+        "--skip",
+        action="append",
+        choices=PHASE_NAMES,
+        default=[],
+        help="leave a phase out, repeatable",
+    )
+    load = parser.add_argument_group("load phase")
+    load.add_argument(
+        "--rate", type=float, default=50.0, help="open-model arrival rate, req/s (default 50)"
+    )
+    load.add_argument("--run-time", default="10s", help="load test duration (default 10s)")
+    load.add_argument("--slo", help="SLO file (default: the load command's default SLOs)")
+
+
+_MODULE_OF = {"check": "conformance", "load": "load", "docs": "docs"}
+
+
+def _available(command: str) -> bool:
+    # A file check, not an import: importing vanceqa.load here would patch this process.
+    return (_PACKAGE / _MODULE_OF.get(command, command) / "cli.py").is_file()
+
+
+def _seconds(text: str) -> float:
+    """'10s', '2m', '90' -> seconds (the load command validates the text itself)."""
+    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+    for suffix in ("ms", "s", "m", "h"):
+        if text.endswith(suffix):
+            try:
+                return float(text[: -len(suffix)]) * units[suffix]
+            except ValueError:
+                break
+    try:
+        return float(text)
+    except ValueError:
+        raise UsageError(f"--run-time must look like 10s or 2m, got {text!r}") from None
+
+
+def plan(args: argparse.Namespace, report_dir: Path, seed: int) -> list[Phase]:
+    """The phases to run, in order."""
+    out = ["--report-dir", str(report_dir)]
+    phases: list[Phase] = []
+    if "check" not in args.skip:
+        phases.append(
+            Phase(
+                "check",
+                "conformance",
+                ["check", *out, "--seed", str(seed)],
+                "conformance.json",
+                expected_s=40,
+                timeout_s=1800,
+                meanings={1: "conformance failures", 3: "target unavailable"},
+                progress=pytest_progress,
+            )
+        )
+    if "load" not in args.skip:
+        run_time = _seconds(args.run_time)
+        if run_time <= 0:
+            raise UsageError("--run-time must be positive")
+        if args.rate <= 0:
+            raise UsageError("--rate must be positive")
+        argv = ["load", *out, "--seed", str(seed), "--shape", "open"]
+        argv += ["--rate", f"{args.rate:g}", "--run-time", args.run_time]
+        if args.slo:
+            argv += ["--slo", args.slo]
+        phases.append(
+            Phase(
+                "load",
+                "load",
+                argv,
+                "load.json",
+                expected_s=run_time + 8,
+                timeout_s=run_time + 300,
+                ok_codes=(0,),
+                meanings={3: "target unavailable"},
+            )
+        )
+    if "docs" not in args.skip:
+        for action in ("drift", "examples"):
+            phases.append(
+                Phase(
+                    f"docs {action}",
+                    "docs",
+                    ["docs", action, *out],
+                    "docs.json",
+                    expected_s=5,
+                    timeout_s=600,
+                    meanings={1: f"docs {action} findings"},
+                )
+            )
+    return phases
+
+
+def child_environment(
+    target: TargetConfig, base: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The phases' environment: the resolved target in VANCEQA_* variables, nothing stale."""
+    env = dict(os.environ if base is None else base)
+    for name in ENV.values():
+        env.pop(name, None)
+    values = {
+        "base_url": target.base_url,
+        "api_token": target.api_token,
+        "admin_token": target.admin_token,
+        "hidden_ids": ",".join(map(str, target.hidden_ids)),
+        "destructive": "1" if target.destructive else "",
+        "delete_ids": ",".join(map(str, target.delete_ids)),
+        "max_rps": f"{target.max_rps:g}" if target.max_rps else "",
+    }
+    env.update({ENV[k]: v for k, v in values.items() if v})
+    env["PYTHONUNBUFFERED"] = "1"  # progress lines arrive as they are printed
+    return env
+
+
+def _clear_old_results(report_dir: Path) -> None:
+    # A result file left by an earlier run would be shown as this run's if a phase died.
+    for file_name, _ in RESULT_FILES.values():
+        (report_dir / file_name).unlink(missing_ok=True)
+
+
+def _run_json(
+    report_dir: Path,
+    started_at: str,
+    duration: float,
+    seed: int,
+    target: TargetConfig,
+    outcomes: list[PhaseOutcome],
+    skipped: list[Phase],
+    why_skipped: str,
+) -> None:
+    phases = [o.record(report_dir) for o in outcomes]
+    phases += [
+        {
+            "name": p.name,
+            "phase": p.area,
+            "command": p.command,
+            "exit_code": None,
+            "note": why_skipped,
+        }
+        for p in skipped
+    ]
+    document = {
+        "format": RUN_FORMAT,
+        "started_at": started_at,
+        "duration_s": round(duration, 2),
+        "seed": seed,
+        "target": {"base_url": target.base_url, "mock": target.is_mock},
+        "versions": {"vanceqa": vanceqa.__version__, "python": platform.python_version()},
+        "phases": phases,
+    }
+    path = report_dir / "run.json"
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+
+
+def run(args: argparse.Namespace) -> int:
+    from vanceqa.report.build import build_report, known_secrets
+    from vanceqa.report.summary import print_summary
+
+    target = target_from_args(args)
+    if args.baseline_runs < 1:
+        raise UsageError("--baseline-runs must be at least 1")
+    report_dir = Path(args.report_dir)
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the report folder {report_dir}: {exc}") from None
+    seed = args.seed if args.seed is not None else random.randrange(2**32)
+    phases = plan(args, report_dir, seed)
+    if not phases:
+        raise UsageError("every phase is skipped: nothing to run")
+    secrets = known_secrets(target.secrets)
+    env = child_environment(target)
+    console = Console(highlight=False, soft_wrap=True)
+    where = "the bundled mock" if target.is_mock else target.base_url
+    console.print(f"vanceqa run: testing {where} (seed {seed}); results in {report_dir}/")
+    _clear_old_results(report_dir)
+    started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    clock = time.monotonic()
+    outcomes: list[PhaseOutcome] = []
+    why_skipped = "not run: interrupted"
+    interrupted = False
+    listener = RichProgress(console, phases) if console.is_terminal else PlainProgress(console)
+    try:
+        with listener:
+            for phase in phases:
+                log = report_dir / "logs" / f"{phase.name.replace(' ', '-')}.log"
+                if not _available(phase.argv[0]):
+                    note = f"`vanceqa {phase.argv[0]}` is not part of this installation"
+                    listener.started(phase)
+                    outcomes.append(PhaseOutcome(phase, None, 0.0, log, note))
+                    listener.finished(outcomes[-1])
+                    continue
+                outcome = run_phase(phase, log, env, secrets, listener)
+                outcomes.append(outcome)
+                if outcome.exit_code == 3 and not target.is_mock:
+                    why_skipped = f"not run: the target was unavailable during {phase.name}"
+                    break
+    except KeyboardInterrupt:
+        interrupted = True
+        console.print("vanceqa run: interrupted; writing the report of what finished")
+    finally:
+        done = {o.phase.name for o in outcomes}
+        left = [p for p in phases if p.name not in done]
+        _run_json(
+            report_dir,
+            started_at,
+            time.monotonic() - clock,
+            seed,
+            target,
+            outcomes,
+            left,
+            why_skipped,
+        )
+    built = build_report(
+        report_dir,
+        margin=args.regression_margin,
+        window=args.baseline_runs,
+        secrets=secrets,
+        record_history=not interrupted,
+    )
+    console.print()
+    print_summary(built, console, secrets)
+    if interrupted:
+        return 130
+    return exit_code(built.verdict.exit_code, bool(built.regressions), args.fail_on_regression)

@@ -18,8 +18,8 @@ from vanceqa.docs.examples import ExampleResult, run_examples
 from vanceqa.docs.findings import Baseline, load_baseline, write_baseline
 from vanceqa.docs.parser import parse_page
 from vanceqa.docs.plan import plan_examples
-from vanceqa.docs.render import drift_text, examples_text, page_summary
-from vanceqa.docs.results import display_path, write_docs_json
+from vanceqa.docs.render import display_path, drift_text, examples_text, page_summary
+from vanceqa.docs.results import write_docs_json
 from vanceqa.docs.skeleton import write_skeleton
 from vanceqa.errors import TargetUnavailable, UsageError
 from vanceqa.target import add_target_arguments, serve_mock, target_from_args

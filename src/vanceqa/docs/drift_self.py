@@ -258,7 +258,7 @@ def check_missing_tabs(r: Rule, page: DocsPage) -> Iterator[DriftFinding]:
         for tab in page.language_tabs:
             if tab not in have:
                 message = f"{endpoint.title!r} has no {tab} example"
-                yield r.finding(endpoint.section, message, f"{endpoint.label} {tab}")
+                yield r.finding(endpoint.section, message, f"{endpoint.title} {tab}")
 
 
 @rule("duplicate-endpoint", "warning", "the same method and path are documented twice")

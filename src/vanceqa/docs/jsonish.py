@@ -92,7 +92,7 @@ def shape_differences(
     """How `actual` differs in shape (keys, value types) from the documented `expected`.
 
     Values may differ. Every element of an array is compared with the documented
-    elements (the first one that has its type). A documented null accepts any value.
+    element it fits best. A documented null accepts any value.
     """
     if expected is None:
         return []
@@ -116,9 +116,16 @@ def shape_differences(
                 problems.append(f"{where}: undocumented keys {', '.join(map(repr, extra))}")
     elif isinstance(expected, list) and expected:
         for index, item in enumerate(actual):
-            model = next((e for e in expected if _same_type(e, item)), expected[0])
-            found = shape_differences(
-                model, item, allow_extra_keys=allow_extra_keys, where=f"{where}[{index}]"
+            # The documented element that fits best: docs may show elements of two kinds.
+            models = [e for e in expected if _same_type(e, item)] or expected[:1]
+            found = min(
+                (
+                    shape_differences(
+                        model, item, allow_extra_keys=allow_extra_keys, where=f"{where}[{index}]"
+                    )
+                    for model in models
+                ),
+                key=len,
             )
             problems += found
             if len(problems) >= 10:

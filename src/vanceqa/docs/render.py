@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from itertools import groupby
+from pathlib import Path
 
 from vanceqa.docs.drift import DriftReport
 from vanceqa.docs.examples import ExampleResult
 from vanceqa.docs.findings import RULES
 from vanceqa.docs.jsonish import type_name
 from vanceqa.docs.model import DocsPage, Endpoint
+
+
+def display_path(path: Path | str) -> str:
+    """A path relative to the working directory when it is below it, else absolute."""
+    resolved = Path(path).resolve()
+    try:
+        relative = os.path.relpath(resolved, Path.cwd())
+    except ValueError:  # another drive
+        return str(resolved)
+    return str(resolved) if relative.startswith("..") else relative
 
 
 def page_summary(page: DocsPage, shown_path: str) -> str:
@@ -61,10 +73,10 @@ def _endpoint_lines(endpoint: Endpoint, width: int) -> list[str]:
 
 
 def drift_text(report: DriftReport, shown_page: str, *, show_info: bool = False) -> str:
-    against = f" against {report.contract}" if report.contract else " (no contract)"
+    against = f" against {display_path(report.contract)}" if report.contract else " (no contract)"
     lines = [f"docs drift: {shown_page}{against}"]
     if report.baseline:
-        lines[0] += f", baseline {report.baseline}"
+        lines[0] += f", baseline {display_path(report.baseline)}"
     info = [f for f in report.findings if f.severity == "info"]
     visible = [f for f in report.findings if show_info or f.severity != "info"]
     for (severity, rule_id), group in groupby(visible, key=lambda f: (f.severity, f.rule)):

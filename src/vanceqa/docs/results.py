@@ -7,23 +7,15 @@ same page keeps the other half, so running both gives one complete file.
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from vanceqa.docs.drift import DriftReport
 from vanceqa.docs.examples import ExampleResult
+from vanceqa.docs.render import display_path
 
 DOCS_FORMAT = "vanceqa.docs/1"
-
-
-def display_path(path: Path) -> str:
-    """A path relative to the working directory when it is below it."""
-    try:
-        return os.path.relpath(path.resolve(), Path.cwd())
-    except ValueError:  # another drive
-        return str(path)
 
 
 def write_docs_json(

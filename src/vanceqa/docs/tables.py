@@ -109,7 +109,7 @@ def parameters(table: Table, heading_location: str | None) -> list[Parameter]:
             default = None
         if default is None:
             found = _DEFAULT_IN_TEXT.search(description)
-            default = found.group(1) if found else None
+            default = found.group(1).rstrip(".") if found else None
         stated = normalise_type(cell(c_type))
         location = heading_location
         if c_location is not None:

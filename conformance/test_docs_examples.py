@@ -1,0 +1,71 @@
+"""The docs' curl examples, run against the target: each answer must have the documented
+status family and the documented example's shape (see `vanceqa docs examples`).
+
+One test per curl command of the Slate page. DELETE examples run only when the target
+allows it (`--destructive --delete-id N`; the bundled mock does), on the last id named,
+after the reads and before the state checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import httpx
+import pytest
+
+from vanceqa import resources
+from vanceqa.contract import default_contract
+from vanceqa.docs.drift_contract import match_operations
+from vanceqa.docs.examples import Maintenance, Unreachable, run_example
+from vanceqa.docs.parser import parse_page
+from vanceqa.docs.plan import PlannedExample, plan_examples
+from vanceqa.errors import Finding
+from vanceqa.target import TargetConfig
+
+PAGE = parse_page(resources.docs_page_path())
+# Plans are made again per test with the real target; this one only names the tests.
+_NAMING = TargetConfig(base_url="http://docs.invalid", api_token="-", destructive=True)
+PLANS = plan_examples(PAGE, _NAMING)
+_OPERATIONS = {
+    (id(m.endpoint), m.method): m.operation.operation_id
+    for m in match_operations(PAGE, default_contract())
+    if m.operation is not None
+}
+
+
+def _param(index: int, plan: PlannedExample) -> object:
+    operation = _OPERATIONS.get((id(plan.endpoint), plan.method), "*")
+    stage = 2 if plan.changes_data else 0
+    marks = [pytest.mark.conformance("docs_example", operation=operation, stage=stage)]
+    return pytest.param(index, id=plan.test_id, marks=marks)
+
+
+@pytest.fixture(scope="module")
+def docs_http(vanceqa_target: TargetConfig):
+    with httpx.Client(timeout=10.0, follow_redirects=False) as client:
+        yield client
+
+
+@pytest.mark.parametrize("index", [_param(i, p) for i, p in enumerate(PLANS)])
+def test_docs_example(index: int, vanceqa_target: TargetConfig, docs_http: httpx.Client) -> None:
+    # The last id named goes to the docs' DELETE: the state checks take the first live one.
+    target = replace(vanceqa_target, delete_ids=tuple(reversed(vanceqa_target.delete_ids)))
+    plan = plan_examples(PAGE, target)[index]
+    assert plan.source == PLANS[index].source, "the plan order changed between collection and run"
+    try:
+        result = run_example(plan, docs_http, target)
+    except Maintenance as exc:
+        pytest.skip(str(exc))
+    except Unreachable as exc:
+        pytest.fail(f"the target cannot be reached: {exc}")
+    if result.outcome == "skipped":
+        pytest.skip(result.message or "skipped")
+    if result.outcome == "failed":
+        raise Finding(
+            check="docs_example",
+            behaviour=f"the docs' curl example for {plan.label} works as documented",
+            docs_quote=f"{result.file}:{result.line} (curl example)",
+            curl=result.curl or "",
+            status=result.status,
+            details=result.message or "",
+        )

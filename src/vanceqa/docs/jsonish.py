@@ -164,6 +164,10 @@ def merge_schemas(a: dict[str, JSON], b: dict[str, JSON]) -> dict[str, JSON]:
             props[key] = merge_schemas(props[key], schema) if key in props else schema
         required = [k for k in a.get("required", []) if k in b.get("required", [])]
         return {"type": "object", "properties": props, "required": required}
+    if a.get("type") == "array" and b.get("type") == "array":
+        if "items" in a and "items" in b:
+            return {"type": "array", "items": merge_schemas(a["items"], b["items"])}
+        return a if "items" in a else b  # an empty example array says nothing of its items
     if a.get("type") == b.get("type"):
         return a
     if {a.get("type"), b.get("type")} == {"integer", "number"}:

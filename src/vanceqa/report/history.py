@@ -121,13 +121,21 @@ def read_history(history_dir: Path) -> tuple[list[JSON], list[str]]:
     problems: list[str] = []
     if not history_dir.is_dir():
         return entries, problems
-    for path in sorted(history_dir.glob("*.json")):
+    for path in sorted(history_dir.glob("*.json"), key=_file_order):
         try:
             entries.append(read_json_file(path, schemas.HISTORY))
         except ResultFileError as exc:
             problems.append(f"history entry skipped: {exc}")
-    entries.sort(key=lambda e: str(e["started_at"]))
+    entries.sort(key=lambda e: str(e["started_at"]))  # stable: same-second runs keep file order
     return entries, problems
+
+
+def _file_order(path: Path) -> tuple[str, int]:
+    """'20260101T000000Z-2' after '20260101T000000Z' (append_entry's collision suffix)."""
+    stem, _, counter = path.stem.rpartition("-")
+    if stem and counter.isdigit():
+        return stem, int(counter)
+    return path.stem, 1
 
 
 def _same_target(a: JSON, b: JSON) -> bool:
@@ -144,13 +152,17 @@ def _same_shape(a: JSON, b: JSON) -> bool:
 
 
 def earlier_runs(entries: list[JSON], current: JSON) -> list[JSON]:
-    """Entries before `current` against the same target, excluding `current` itself."""
+    """Complete runs before `current` against the same target (never `current` itself).
+
+    An incomplete run (target down, phase killed) has figures that mean nothing as a
+    baseline; it stays in history/ but is not compared with.
+    """
     started = str(current["started_at"])
     return [
         e
         for e in entries
         if str(e["started_at"]) < started or not started
-        if _same_target(e, current)
+        if _same_target(e, current) and e.get("verdict") != "incomplete"
     ]
 
 

@@ -83,5 +83,6 @@ def run(args: argparse.Namespace) -> int:
         margin=args.regression_margin,
         window=args.baseline_runs,
     )
-    print_summary(outcome)
-    return exit_code(outcome.verdict.exit_code, bool(outcome.regressions), args.fail_on_regression)
+    code = exit_code(outcome.verdict.exit_code, bool(outcome.regressions), args.fail_on_regression)
+    print_summary(outcome, exit_code=code)
+    return code

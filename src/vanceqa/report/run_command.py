@@ -258,8 +258,8 @@ def run(args: argparse.Namespace) -> int:
         secrets=secrets,
         record_history=not interrupted,
     )
+    code = exit_code(built.verdict.exit_code, bool(built.regressions), args.fail_on_regression)
+    code = 130 if interrupted else code
     console.print()
-    print_summary(built, console, secrets)
-    if interrupted:
-        return 130
-    return exit_code(built.verdict.exit_code, bool(built.regressions), args.fail_on_regression)
+    print_summary(built, console, secrets, exit_code=code)
+    return code

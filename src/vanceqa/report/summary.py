@@ -26,11 +26,12 @@ def _failures(results: Results) -> list[JSON]:
     return [r for r in (results.conformance or {}).get("results", []) if r["outcome"] == "failed"]
 
 
-def summary_lines(outcome: BuildOutcome) -> list[str]:
+def summary_lines(outcome: BuildOutcome, exit_code: int | None = None) -> list[str]:
     """The summary as rich markup lines (escaped; colour is dropped when not on a terminal)."""
     verdict, results = outcome.verdict, outcome.results
     style = _VERDICT_STYLE.get(verdict.status, "bold black on yellow")
-    lines = [f"[{style}] {verdict.word} [/] exit code {verdict.exit_code}"]
+    code = verdict.exit_code if exit_code is None else exit_code
+    lines = [f"[{style}] {verdict.word} [/] exit code {code}"]
     for phase in verdict.phases:
         colour = _STYLE.get(phase.status, "")
         lines.append(
@@ -71,8 +72,9 @@ def print_summary(
     outcome: BuildOutcome,
     console: Console | None = None,
     secrets: Iterable[str] = (),
+    exit_code: int | None = None,
 ) -> None:
     console = console or Console(highlight=False, soft_wrap=True)
     keep_out = list(secrets)
-    for line in summary_lines(outcome):
+    for line in summary_lines(outcome, exit_code):
         console.print(scrub(line, keep_out))

@@ -1,0 +1,269 @@
+"""`vanceqa run` and `vanceqa report` as a user runs them: real subprocesses, real mock."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import socket
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from rich.console import Console
+
+from tests.conftest import ADMIN_TOKEN, API_TOKEN, DATA
+from vanceqa.cli import main
+from vanceqa.report.phases import Phase, run_phase
+from vanceqa.report.progress import PlainProgress, RichProgress
+from vanceqa.report.results import load_results
+from vanceqa.report.run_command import child_environment
+from vanceqa.report.verdict import judge
+from vanceqa.target import TargetConfig, free_port, serve_mock
+
+RESULTS = DATA / "results"
+
+
+def every_text(folder: Path) -> str:
+    return "\n".join(
+        p.read_text(errors="replace") for p in sorted(folder.rglob("*")) if p.is_file()
+    )
+
+
+# -- vanceqa report ------------------------------------------------------------------
+
+
+def test_report_rebuilds_the_page_and_exits_with_the_verdict(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(RESULTS, tmp_path, dirs_exist_ok=True)
+    before = sorted(p.name for p in (tmp_path / "history").iterdir())
+    code = main(["report", "--report-dir", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert (tmp_path / "index.html").stat().st_size > 1_000_000
+    assert " FAIL " in out
+    assert "getKitten · hidden_forbidden_regular" in out
+    assert f"Report: {(tmp_path / 'index.html').resolve()}" in out
+    assert "p95 latency +15.3%" in out
+    # A rebuild reads history, it never adds to it.
+    assert sorted(p.name for p in (tmp_path / "history").iterdir()) == before
+
+
+def test_report_can_fail_on_a_regression_alone(tmp_path: Path) -> None:
+    for name in ("conformance.json", "load.json"):
+        data = json.loads((RESULTS / name).read_text())
+        if name == "conformance.json":
+            data["results"] = [r for r in data["results"] if r["outcome"] != "failed"]
+        else:
+            data["slo"] = None
+            data["exit_code"] = 0
+        (tmp_path / name).write_text(json.dumps(data))
+    shutil.copytree(RESULTS / "history", tmp_path / "history")
+    args = ["report", "--report-dir", str(tmp_path)]
+    assert main(args) == 0  # p95 regressed, but that alone does not fail the run
+    assert main([*args, "--fail-on-regression"]) == 1
+    assert main([*args, "--fail-on-regression", "--regression-margin", "400%"]) == 0
+
+
+def test_report_without_a_folder_or_with_bad_options_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", "--report-dir", str(tmp_path / "missing")]) == 2
+    assert "no report folder" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["report", "--regression-margin", "lots"])
+    assert exc.value.code == 2
+    assert "must be a percentage" in capsys.readouterr().err
+
+
+# -- vanceqa run ---------------------------------------------------------------------
+
+
+def test_child_environment_carries_the_resolved_target_and_nothing_stale() -> None:
+    target = TargetConfig(
+        base_url="http://127.0.0.1:9",
+        api_token="t-regular-123",
+        admin_token="t-admin-456",
+        hidden_ids=(7, 8),
+        delete_ids=(3,),
+        destructive=True,
+        max_rps=20.0,
+    )
+    env = child_environment(target, {"PATH": "/bin", "VANCEQA_DELETE_IDS": "1,2,3,4"})
+    assert env["VANCEQA_BASE_URL"] == "http://127.0.0.1:9"
+    assert env["VANCEQA_API_TOKEN"] == "t-regular-123"
+    assert env["VANCEQA_HIDDEN_IDS"] == "7,8"
+    assert env["VANCEQA_DELETE_IDS"] == "3"
+    assert env["VANCEQA_DESTRUCTIVE"] == "1"
+    assert env["VANCEQA_MAX_RPS"] == "20"
+    mock_env = child_environment(TargetConfig(), {"VANCEQA_BASE_URL": "http://stale:1"})
+    assert not any(k.startswith("VANCEQA_") for k in mock_env)
+
+
+@pytest.mark.socket
+def test_run_writes_run_json_history_logs_and_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The docs phases only (seconds, with their own mock); stale results are cleared."""
+    (tmp_path / "load.json").write_text((RESULTS / "load.json").read_text())
+    code = main(["run", "--report-dir", str(tmp_path), "--skip", "check", "--skip", "load"])
+    out = capsys.readouterr().out
+    results = load_results(tmp_path)
+    assert code == judge(results).exit_code
+    assert results.load is None  # the earlier run's load.json is not shown as this run's
+    assert results.docs is not None
+    run = json.loads((tmp_path / "run.json").read_text())
+    assert [p["name"] for p in run["phases"]] == ["docs drift", "docs examples"]
+    assert all(p["exit_code"] is not None for p in run["phases"])
+    assert run["target"] == {"base_url": None, "mock": True}
+    for phase in run["phases"]:
+        log = (tmp_path / phase["log"]).read_text()
+        assert log.startswith(f"$ {phase['command']}")
+    assert len(list((tmp_path / "history").glob("*.json"))) == 1
+    # Not a terminal: plain lines, one per start and end, for CI logs.
+    assert "vanceqa run: docs drift: started: vanceqa docs drift" in out
+    assert "vanceqa run: docs examples: " in out
+    assert "\x1b[" not in out
+    assert f"Report: {(tmp_path / 'index.html').resolve()}" in out
+    page = (tmp_path / "index.html").read_text()
+    assert "The load test did not run" in page
+
+
+@pytest.mark.socket
+def test_run_against_a_server_keeps_its_token_out_of_everything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token, admin = "tok-Q7zR-distinctive-91x", "adm-K2wP-distinctive-55y"
+    with serve_mock(api_token=token, admin_token=admin) as server:
+        code = main(
+            [
+                "run",
+                "--report-dir",
+                str(tmp_path),
+                "--skip",
+                "check",
+                "--skip",
+                "load",
+                "--base-url",
+                server.base_url,
+                "--api-token",
+                token,
+                "--admin-token",
+                admin,
+            ]
+        )
+    captured = capsys.readouterr()
+    docs = json.loads((tmp_path / "docs.json").read_text())
+    assert any(e["outcome"] == "passed" for e in docs["examples"])  # the token was used
+    assert code == judge(load_results(tmp_path)).exit_code
+    everything = every_text(tmp_path) + captured.out + captured.err
+    assert token not in everything
+    assert admin not in everything
+    run = json.loads((tmp_path / "run.json").read_text())
+    assert run["target"] == {"base_url": server.base_url, "mock": False}
+
+
+def test_run_refuses_bad_options_before_starting_anything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "r"
+    every = ["--skip", "check", "--skip", "load", "--skip", "docs"]
+    assert main(["run", "--report-dir", str(folder), *every]) == 2
+    assert "nothing to run" in capsys.readouterr().err
+    assert main(["run", "--report-dir", str(folder), "--run-time", "soon"]) == 2
+    assert "--run-time" in capsys.readouterr().err
+    assert main(["run", "--report-dir", str(folder), "--base-url", "http://127.0.0.1:9"]) == 2
+    assert "needs an API token" in capsys.readouterr().err
+    assert not (folder / "index.html").exists()
+
+
+def _accepts(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.mark.socket
+def test_a_phase_over_its_time_limit_is_stopped_with_all_it_started(tmp_path: Path) -> None:
+    """`vanceqa mock` never ends by itself: the phase limit stops it and its workers."""
+    port = free_port()
+    phase = Phase(
+        "hang",
+        "load",
+        ["mock", "--port", str(port), "--workers", "2"],
+        "none.json",
+        expected_s=2,
+        timeout_s=4,
+    )
+    out = io.StringIO()
+    listener = PlainProgress(Console(file=out, highlight=False))
+    outcome = run_phase(phase, tmp_path / "hang.log", dict(os.environ), [API_TOKEN], listener)
+    assert outcome.note is not None
+    assert outcome.note.startswith("stopped after 4 s")
+    assert outcome.exit_code is not None
+    deadline = time.monotonic() + 20
+    while _accepts(port) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _accepts(port), "the phase's server outlived it"
+    assert "hang: stopped after 4 s" in out.getvalue()
+
+
+def test_a_terminal_gets_a_bar_per_phase(tmp_path: Path) -> None:
+    phase = Phase("docs drift", "docs", ["docs", "drift"], "docs.json", 3, 120)
+    later = Phase("load", "load", ["load"], "load.json", 10, 60)
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=120)
+    with RichProgress(console, [phase, later]) as listener:
+        outcome = run_phase(phase, tmp_path / "d.log", dict(os.environ), [], listener)
+    text = out.getvalue()
+    assert outcome.exit_code in (0, 1)
+    assert "docs drift" in text
+    assert "100%" in text
+    assert "waiting" in text  # the phase that has not started yet
+
+
+@pytest.mark.socket
+def test_the_mock_tokens_never_reach_the_logs(tmp_path: Path) -> None:
+    """The bundled mock's own tokens are redacted from phase logs too."""
+    phase = Phase("docs examples", "docs", ["docs", "examples", "--json"], "docs.json", 5, 120)
+    out = io.StringIO()
+    listener = PlainProgress(Console(file=out))
+    log = tmp_path / "x.log"
+    run_phase(phase, log, dict(os.environ), [API_TOKEN, ADMIN_TOKEN], listener)
+    text = log.read_text()
+    assert '"outcome"' in text
+    assert API_TOKEN not in text
+    assert ADMIN_TOKEN not in text
+
+
+@pytest.mark.socket
+def test_a_dead_target_is_reported_not_crashed_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    port = free_port()  # nothing listens here
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+    code = main(
+        [
+            "run",
+            "--report-dir",
+            str(tmp_path),
+            "--skip",
+            "load",
+            "--skip",
+            "docs",
+            "--base-url",
+            f"http://127.0.0.1:{port}",
+            "--api-token",
+            "whatever-token-1",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 3
+    assert "INCOMPLETE" in out
+    assert (tmp_path / "index.html").exists()
+    run = json.loads((tmp_path / "run.json").read_text())
+    assert run["phases"][0]["exit_code"] == 3

@@ -129,10 +129,11 @@ def _plan_command(
     if any(v.startswith(("@", "<")) for _, v in command.form) or command.upload_file:
         plan.skip = "uploads a local file: not run"
         return plan
-    query_pairs = [
-        (k, token if k.lower() in CREDENTIAL_PARAMS else v)
-        for k, v in parse_qsl(query, keep_blank_values=True)
-    ]
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if command.get_data:  # curl -G: the -d data goes into the query string
+        for chunk in command.data:
+            pairs += parse_qsl(chunk, keep_blank_values=True)
+    query_pairs = [(k, token if k.lower() in CREDENTIAL_PARAMS else v) for k, v in pairs]
     plan.url = target.base_url.rstrip("/") + (path or "/")  # type: ignore[union-attr]
     if query_pairs:
         plan.url += "?" + urlencode(query_pairs)
@@ -147,7 +148,7 @@ def _plan_command(
         basic = base64.b64encode(f"{token}:{password}".encode()).decode()
         plan.headers["Authorization"] = f"Basic {basic}"
     plan.form = [(k, token if k.lower() in CREDENTIAL_PARAMS else v) for k, v in command.form]
-    if command.data:
+    if command.data and not command.get_data:
         plan.content = _body(command, token).encode()
     return plan
 

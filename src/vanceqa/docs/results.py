@@ -1,7 +1,8 @@
 """DIR/docs.json (format in docs/result-files.md): drift and example results for reports.
 
-`docs drift` and `docs examples` each write their half; a file already there for the
-same page keeps the other half, so running both gives one complete file.
+`docs drift` starts a fresh file; `docs examples` adds its half to a file already there
+for the same page (and starts one otherwise). Run drift first, as `vanceqa run` does,
+and the file holds both; an old run's examples never pass for today's.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def write_docs_json(
         previous = json.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError):
         previous = None
-    if isinstance(previous, dict) and previous.get("page") == shown:
+    if drift is None and isinstance(previous, dict) and previous.get("page") == shown:
         document.update({k: v for k, v in previous.items() if k not in ("format", "page")})
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if drift is not None:

@@ -1,0 +1,231 @@
+"""`vanceqa load`: a bounded locust run with HDR latencies and SLO gates.
+
+This process never imports locust (it would patch the standard library with gevent):
+it checks the options, starts the bundled mock when no target is given, makes sure
+the target answers, and runs `python -m locust -f loadtests/locustfile.py` with the
+target in VANCEQA_* variables (tokens never on a command line). The locustfile's
+plugin writes DIR/load.json; locust's own --html page goes beside it as DIR/load.html.
+
+Exit codes: 0 every SLO held; 4 an SLO was breached (or the run aborted on one);
+1 the run measured nothing or locust failed; 2 usage; 3 target unavailable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from vanceqa import resources
+from vanceqa.contract import default_contract
+from vanceqa.errors import TargetUnavailable, UsageError
+from vanceqa.load.preflight import preflight
+from vanceqa.load.shapes import SHAPES, plan_shape
+from vanceqa.load.slo import EXIT_SLO_BREACH, load_slo
+from vanceqa.load.units import parse_duration, parse_run_time, parse_think_time, parse_weights
+from vanceqa.redact import redact_text
+from vanceqa.target import ENV, TargetConfig, add_target_arguments, serve_mock, target_from_args
+
+EXIT_INCOMPLETE = 1
+MOCK_ENV = "VANCEQA_BUNDLED_MOCK"  # the plugin's hidden --bundled-mock option reads it
+SLO_ENV = "VANCEQA_SLO"
+STOP_GRACE_S = 120.0  # beyond the run time: spawning, final reports, the HTML page
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_target_arguments(parser)
+    parser.add_argument("-H", "--host", dest="base_url", help="same as --base-url (locust's name)")
+    load = parser.add_argument_group("load")
+    load.add_argument("--shape", choices=SHAPES, default="smoke", help="load shape (default smoke)")
+    load.add_argument(
+        "--rate", help="open models: requests/s for the whole run (open-ramp: FROM..TO)"
+    )
+    load.add_argument("-u", "--users", type=int, help="peak users; open models: the pool size")
+    load.add_argument("-r", "--spawn-rate", type=float, help="users started per second")
+    load.add_argument(
+        "-t", "--run-time", help="duration, e.g. 30s or 5m (default: the shape's; always bounded)"
+    )
+    load.add_argument(
+        "--slo", help=f"SLO file (env {SLO_ENV}; default loadtests/slo.toml; 'none': no gates)"
+    )
+    load.add_argument("--processes", type=int, help="locust worker processes on this machine")
+    load.add_argument(
+        "--report-dir", default="reports", help="where load.json and load.html go (default reports)"
+    )
+    load.add_argument("--seed", type=int, help="seed of the random choices")
+    load.add_argument("--weights", help="scenario weights, e.g. browse=8,admin=1,delete=1")
+    load.add_argument("--think-time", help="closed shapes: pause between tasks, e.g. 0 or 1s..3s")
+    load.add_argument(
+        "--max-lateness", help="open models: drop a request no user could start this late (5s)"
+    )
+    load.add_argument("--locustfile", help="another locustfile (default loadtests/locustfile.py)")
+    mock = parser.add_argument_group("bundled mock (when no --base-url is given)")
+    mock.add_argument(
+        "--mock-fault",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a fault for the mock, repeatable, e.g. stall=10s:1000ms or rate_limit=100",
+    )
+    mock.add_argument("--mock-workers", type=int, default=1, help="mock worker processes")
+    dist = parser.add_argument_group("distributed (locust --master/--worker)")
+    dist.add_argument("--master", action="store_true", help="be the master of remote workers")
+    dist.add_argument("--expect-workers", type=int, default=1, help="workers the master awaits")
+    dist.add_argument("--worker", action="store_true", help="be a worker of --master-host")
+    dist.add_argument("--master-host", default="127.0.0.1", help="the master's address")
+    dist.add_argument("--master-port", type=int, default=5557, help="the master's port")
+    parser.add_argument(
+        "locust_args", nargs="*", metavar="-- LOCUST_ARGS", help="after --: passed to locust"
+    )
+
+
+def _slo_path(args: argparse.Namespace) -> str | None:
+    text = args.slo or os.environ.get(SLO_ENV) or str(resources.loadtests_dir() / "slo.toml")
+    if text.strip().lower() in ("none", "off"):
+        return None
+    load_slo(text, default_contract().operation_ids())  # a bad file fails before any load
+    return str(Path(text).resolve())
+
+
+def _validate(args: argparse.Namespace) -> tuple[float, str | None]:
+    """Check every option before starting anything; returns (run time, SLO path)."""
+    run_time = parse_run_time(args.run_time) if args.run_time else None
+    shape = plan_shape(
+        args.shape,
+        users=args.users,
+        spawn_rate=args.spawn_rate,
+        run_time_s=run_time,
+        rate=args.rate,
+    )
+    if args.weights:
+        parse_weights(args.weights)
+    if args.think_time:
+        parse_think_time(args.think_time)
+    if args.max_lateness:
+        parse_duration(args.max_lateness, what="--max-lateness")
+    if args.processes is not None and args.processes < 1:
+        raise UsageError("--processes must be at least 1")
+    if args.mock_workers < 1:
+        raise UsageError("--mock-workers must be at least 1")
+    if args.master and args.worker:
+        raise UsageError("--master and --worker exclude each other")
+    if args.processes and (args.master or args.worker):
+        raise UsageError("--processes runs its own workers; drop --master/--worker")
+    return shape.run_time_s, _slo_path(args)
+
+
+def _locustfile(args: argparse.Namespace) -> str:
+    path = Path(args.locustfile) if args.locustfile else resources.loadtests_dir() / "locustfile.py"
+    if not path.is_file():
+        raise UsageError(f"locustfile not found: {path}")
+    return str(path)
+
+
+def _command(args: argparse.Namespace, run_time: float, base_url: str | None) -> list[str]:
+    cmd = [sys.executable, "-m", "locust", "-f", _locustfile(args)]
+    if args.worker:
+        return [*cmd, "--worker", "--master-host", args.master_host, "--master-port",
+                str(args.master_port), *args.locust_args]  # fmt: skip
+    report_dir = Path(args.report_dir).resolve()
+    cmd += ["--headless", "--host", str(base_url), "--shape", args.shape]
+    cmd += ["--run-time", f"{math.ceil(run_time)}s", "--report-dir", str(report_dir)]
+    cmd += ["--html", str(report_dir / "load.html"), "--only-summary"]
+    for option, value in (
+        ("--rate", args.rate),
+        ("--users", args.users),
+        ("--spawn-rate", args.spawn_rate),
+        ("--seed", args.seed),
+        ("--weights", args.weights),
+        ("--think-time", args.think_time),
+        ("--max-lateness", args.max_lateness),
+        ("--processes", args.processes),
+    ):
+        if value is not None:
+            cmd += [option, str(value)]
+    if args.master:
+        cmd += ["--master", "--expect-workers", str(args.expect_workers)]
+        cmd += ["--master-bind-port", str(args.master_port)]
+    return cmd + list(args.locust_args)
+
+
+def _environment(target: TargetConfig, slo: str | None, mock_url: str | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ENV.values() and k != MOCK_ENV}
+    values = {
+        "api_token": target.api_token,
+        "admin_token": target.admin_token,
+        "hidden_ids": ",".join(map(str, target.hidden_ids)),
+        "destructive": "1" if target.destructive else "",
+        "delete_ids": ",".join(map(str, target.delete_ids)),
+    }
+    for name, value in values.items():
+        if value:
+            env[ENV[name]] = value
+    env[SLO_ENV] = slo or "none"
+    if mock_url:
+        env[MOCK_ENV] = mock_url
+    return env
+
+
+def _run_locust(cmd: list[str], env: dict[str, str], limit: float | None) -> int:
+    """Run locust; past `limit` seconds, interrupt it (it still writes its results)."""
+    process = subprocess.Popen(cmd, env=env)
+    try:
+        try:
+            return process.wait(timeout=limit)
+        except subprocess.TimeoutExpired:
+            print("vanceqa load: error: locust overran its run time; stopping it", file=sys.stderr)
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            return EXIT_INCOMPLETE
+    except KeyboardInterrupt:
+        # The terminal sent SIGINT to locust too: let it write load.json, then stop.
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=60)
+        if process.poll() is None:
+            process.kill()
+        raise
+
+
+def run(args: argparse.Namespace) -> int:
+    run_time, slo = _validate(args)
+    if args.worker:  # the master holds the target, the shape and the SLOs
+        return _run_locust(_command(args, run_time, None), dict(os.environ), None)
+    target = target_from_args(args)
+    with contextlib.ExitStack() as stack:
+        mock_url = None
+        if target.is_mock:
+            mock = stack.enter_context(
+                serve_mock(faults=args.mock_fault, workers=args.mock_workers)
+            )
+            target = mock.target(destructive=target.destructive, delete_ids=target.delete_ids)
+            mock_url = mock.base_url
+        elif args.mock_fault:
+            raise UsageError("--mock-fault applies to the bundled mock only (no --base-url)")
+        assert target.base_url is not None
+        preflight(target, target.base_url)
+        report_dir = Path(args.report_dir)
+        result = report_dir / "load.json"
+        started = time.time()
+        cmd = _command(args, run_time, target.base_url)
+        print(f"vanceqa load: {redact_text(' '.join(cmd), target.secrets)}", flush=True)
+        code = _run_locust(cmd, _environment(target, slo, mock_url), run_time + STOP_GRACE_S)
+        fresh = result.is_file() and result.stat().st_mtime >= started - 1
+        if code in (0, EXIT_SLO_BREACH, EXIT_INCOMPLETE) and fresh:
+            return code
+        if code in (TargetUnavailable.exit_code, UsageError.exit_code):
+            return code
+        print(
+            f"vanceqa load: error: locust exited with code {code} without writing {result}",
+            file=sys.stderr,
+        )
+        return EXIT_INCOMPLETE

@@ -1,0 +1,143 @@
+"""Locust user bases: every request checked against the contract, and the open model.
+
+`ContractUser` sends with the right token, names each request by its operation id,
+and marks it a locust failure with a clear reason when the response breaks the
+contract (see `validation`). `OpenLoopUser` sends one request per scheduled arrival.
+The concrete scenarios live in loadtests/locustfile.py. Imports locust.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+import orjson
+from locust import task
+from locust.contrib.fasthttp import FastHttpUser, ResponseContextManager
+from locust.exception import StopUser
+
+from vanceqa.load.dispatch import Choice
+
+if TYPE_CHECKING:
+    from vanceqa.load.plugin import LoadState
+
+OK: frozenset[int] = frozenset({200})
+_IDS_CACHE_LIMIT = 64
+
+
+class ContractUser(FastHttpUser):
+    """A user whose every request is checked against the contract."""
+
+    abstract = True
+    scenario: ClassVar[str] = ""  # "browse" | "admin" | "delete": its weight in --weights
+    model: ClassVar[str] = "closed"  # "closed" | "open"
+
+    def __init__(self, environment: Any) -> None:
+        super().__init__(environment)
+        self.state: LoadState = environment.vanceqa
+        target = self.state.target
+        self.headers = {"Authorization": target.api_token or "", "Accept": "application/json"}
+        self.admin_headers = {
+            "Authorization": target.admin_token or "",
+            "Accept": "application/json",
+        }
+        self.check = self.state.check
+        self.rng = self.state.rng
+        options = self.state.options
+        self.think_time = options.think_time if options is not None else (0.0, 0.0)
+        # a kitten may vanish under a concurrent DELETE: then 404 and 410 are fine answers
+        self.gone_ok: frozenset[int] = (
+            frozenset({200, 404, 410}) if self.state.enabled("delete") else OK
+        )
+
+    def wait_time(self) -> float:
+        low, high = self.think_time
+        return low if low == high else self.rng.uniform(low, high)
+
+    def call(
+        self,
+        operation: str,
+        path: str,
+        *,
+        method: str = "GET",
+        admin: bool = False,
+        expected: Collection[int] = OK,
+    ) -> ResponseContextManager:
+        """Send one request and judge it; the response is returned for the scenario."""
+        headers = self.admin_headers if admin else self.headers
+        response: Any  # locust's response classes are untyped where it matters here
+        with self.client.request(
+            method, path, name=operation, headers=headers, catch_response=True
+        ) as response:
+            status = response.status_code
+            if status:  # 0: no response at all; locust keeps the transport error
+                reason = self.check.failure(
+                    operation,
+                    status,
+                    response.headers.get("content-type") if response.headers else None,
+                    response.content or b"",
+                    expected,
+                )
+                if reason is None:
+                    response.success()
+                else:
+                    response.failure(reason)
+        return cast(ResponseContextManager, response)
+
+    def ids_in(self, response: ResponseContextManager) -> list[int]:
+        """The kitten ids in a list response (empty unless it was a valid 200)."""
+        if response.status_code != 200 or not response.content:
+            return []
+        body: bytes = response.content
+        cache = self.state.ids_cache
+        ids = cache.get(body)
+        if ids is None:
+            try:
+                document = orjson.loads(body)
+                ids = [k["id"] for k in document if isinstance(k, dict) and "id" in k]
+            except (orjson.JSONDecodeError, TypeError):
+                ids = []
+            if len(cache) >= _IDS_CACHE_LIMIT:
+                cache.clear()
+            cache[body] = ids
+        return ids
+
+
+class OpenLoopUser(ContractUser):
+    """One request per scheduled arrival: the pool of the open model.
+
+    Subclasses name their `actions`: user methods sending exactly one request each,
+    with the operation they call and the scenario whose weight they share.
+    """
+
+    abstract = True
+    model = "open"
+    actions: ClassVar[dict[str, tuple[str, str, float]]] = {}  # method -> (op, scenario, share)
+    _due: float | None = None
+
+    def wait_time(self) -> float:
+        return 0.0
+
+    def context(self) -> dict[str, Any]:
+        # locust merges this into every request's context; the request listener reads
+        # the due time from it to time the request from its slot, not from its send.
+        return {"scheduled": self._due} if self._due is not None else {}
+
+    @classmethod
+    def choices(cls, weights: dict[str, float]) -> list[Choice]:
+        return [
+            Choice(action, operation, weights.get(scenario, 0.0) * share)
+            for action, (operation, scenario, share) in cls.actions.items()
+        ]
+
+    @task
+    def serve(self) -> None:
+        dispatcher = self.state.dispatcher
+        if dispatcher is None:  # the test is not open-model; nothing will ever be due
+            raise StopUser()
+        due, choice = dispatcher.next_ticket()
+        self._due = due
+        try:
+            getattr(self, choice.action)()
+        finally:
+            self._due = None

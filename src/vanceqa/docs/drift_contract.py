@@ -112,9 +112,9 @@ def check_parameters(r: Rule, page: DocsPage, contract: Contract) -> Iterator[Dr
             continue
         op = m.operation
         documented = {_pkey(p.name, p.location): p for p in m.endpoint.parameters}
-        expected = {
-            _pkey(name, loc): schema for name, loc, schema in _contract_params(contract, op)
-        }
+        params = _contract_params(contract, op)
+        expected = {_pkey(name, loc): schema for name, loc, schema in params}
+        where_in = {_pkey(name, loc): loc for name, loc, _ in params}
         label = f"{m.method} {canonical(m.endpoint.path)}"
         for key, param in documented.items():
             if key not in expected:
@@ -129,9 +129,12 @@ def check_parameters(r: Rule, page: DocsPage, contract: Contract) -> Iterator[Dr
                 yield r.finding(param.source, message, f"{label} {param.name} missing")
                 continue
             yield from _compare(r, param, expected[key], op, label)
-        for (name, location), _ in expected.items():
-            if (name, location) not in documented and not any(k[0] == name for k in documented):
-                message = f"{op.operation_id} has {location} parameter {name!r}; the docs do not"
+        for key in expected:
+            name = key[0]
+            if key not in documented and not any(k[0] == name for k in documented):
+                message = (
+                    f"{op.operation_id} has {where_in[key]} parameter {name!r}; the docs do not"
+                )
                 yield r.finding(m.endpoint.source, message, f"{label} {name} undocumented")
 
 

@@ -54,7 +54,7 @@ def _endpoint_lines(endpoint: Endpoint, width: int) -> list[str]:
     for p in endpoint.parameters + endpoint.response_fields:
         detail = [p.location, p.name]
         if p.type:
-            detail.append(p.type if p.type_stated else f"{p.type}?")
+            detail.append(p.type if p.type_stated else f"{p.type} (inferred)")
         if p.default is not None:
             detail.append(f"= {p.default}")
         if p.required:

@@ -154,12 +154,21 @@ def flagged(rows: list[history.TrendRow]) -> set[str]:
 
 
 def test_regressions_are_judged_against_the_median_with_a_margin() -> None:
-    earlier = [entry(f"2026-01-0{i}T00:00:00Z", p95) for i, p95 in enumerate([2, 2, 9, 2, 2], 1)]
-    # One slow earlier run (9 ms) does not move the median (2 ms).
-    assert flagged(history.compare(entry("2026-02-01T00:00:00Z", 2.1), earlier, 0.10)) == set()
-    rows = history.compare(entry("2026-02-01T00:00:00Z", 2.3, rps=40), earlier, 0.10)
+    earlier = [
+        entry(f"2026-01-0{i}T00:00:00Z", p95) for i, p95 in enumerate([20, 20, 90, 20, 20], 1)
+    ]
+    # One slow earlier run (90 ms) does not move the median (20 ms).
+    assert flagged(history.compare(entry("2026-02-01T00:00:00Z", 21), earlier, 0.10)) == set()
+    rows = history.compare(entry("2026-02-01T00:00:00Z", 23, rps=40), earlier, 0.10)
     assert flagged(rows) == {"p95 latency", "p99 latency", "requests per second"}
-    assert flagged(history.compare(entry("2026-02-01T00:00:00Z", 2.3), earlier, 0.20)) == set()
+    assert flagged(history.compare(entry("2026-02-01T00:00:00Z", 23), earlier, 0.20)) == set()
+
+
+def test_sub_millisecond_latency_noise_is_not_a_regression() -> None:
+    earlier = [entry("2026-01-01T00:00:00Z", 0.4)]
+    assert flagged(history.compare(entry("2026-02-01T00:00:00Z", 0.8), earlier)) == set()
+    rows = history.compare(entry("2026-02-01T00:00:00Z", 1.6), earlier)
+    assert flagged(rows) == {"p95 latency", "p99 latency"}
 
 
 def test_any_new_conformance_failure_is_a_regression_whatever_the_margin() -> None:

@@ -47,7 +47,7 @@ def test_report_rebuilds_the_page_and_exits_with_the_verdict(
     assert " FAIL " in out
     assert "getKitten · hidden_forbidden_regular" in out
     assert f"Report: {(tmp_path / 'index.html').resolve()}" in out
-    assert "p95 latency +15.3%" in out
+    assert "p95 latency +58.1%" in out
     # A rebuild reads history, it never adds to it.
     assert sorted(p.name for p in (tmp_path / "history").iterdir()) == before
 
@@ -66,6 +66,7 @@ def test_report_can_fail_on_a_regression_alone(tmp_path: Path) -> None:
     assert main(args) == 0  # p95 regressed, but that alone does not fail the run
     assert main([*args, "--fail-on-regression"]) == 1
     assert main([*args, "--fail-on-regression", "--regression-margin", "400%"]) == 0
+    assert main([*args, "--fail-on-regression", "--regression-margin", "60%"]) == 1
 
 
 def test_report_without_a_folder_or_with_bad_options_is_a_usage_error(

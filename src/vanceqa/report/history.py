@@ -30,6 +30,9 @@ DEFAULT_MARGIN = 0.10
 DEFAULT_WINDOW = 5
 # Error rates this small are noise on a short run: flag only a rise beyond 0.1 points.
 ERROR_RATE_FLOOR = 0.001
+# Sub-millisecond latencies double between two runs on a busy machine: a latency is
+# flagged only when it also rose by more than this.
+LATENCY_FLOOR_MS = 1.0
 
 
 @dataclass(frozen=True)
@@ -196,8 +199,10 @@ def compare(
         now = (current.get("load") or {}).get(key)
         base = _median([(e.get("load") or {}).get(key) for e in loads])
         regressed = _regressed(now, base, worse_up, margin)
-        if key == "error_rate" and now is not None and base is not None:
-            regressed = regressed and now - base > ERROR_RATE_FLOOR
+        floor = {"error_rate": ERROR_RATE_FLOOR, "p95_ms": LATENCY_FLOOR_MS}.get(key)
+        floor = LATENCY_FLOOR_MS if key == "p99_ms" else floor
+        if floor is not None and now is not None and base is not None:
+            regressed = regressed and now - base > floor
         rows.append(TrendRow(label, now, base, worse_up, regressed, unit))
     return [r for r in rows if r.current is not None or r.baseline is not None]
 

@@ -23,6 +23,10 @@ def _measured(threshold: JSON) -> str:
     unit = threshold.get("unit") or ""
     if not isinstance(value, int | float):
         return "—"
+    if unit == "ratio":
+        return f"{value:.2%}"
+    if unit == "count":
+        return fmt_num(int(value))
     text = fmt_ms(value) if unit == "ms" else fmt_num(value, 2)
     return f"{text} {esc(unit)}".strip()
 
@@ -129,7 +133,10 @@ def section(data: JSON | None) -> str:
             f'<span class="muted">{_shape(data)} · seed {esc(data.get("seed"))}</span>',
         ]
     )
-    parts = ['<section id="load"><h2>Load</h2>', f'<p class="stats">{stats}</p>', slo_table(slo)]
+    parts = ['<section id="load"><h2>Load</h2>', f'<p class="stats">{stats}</p>']
+    if data.get("aborted"):
+        parts.append(f'<p class="problem">The load test stopped early: {esc(data["aborted"])}</p>')
+    parts.append(slo_table(slo))
     if timeseries:
         rps = charts.to_div(charts.throughput_chart(timeseries), "chart-rps")
         latency = charts.to_div(charts.latency_chart(timeseries), "chart-latency")

@@ -132,6 +132,7 @@ LOAD: dict[str, Any] = {
                 },
             },
         },
+        "aborted": _STR,
         "exit_code": {"type": ["integer", "null"]},
     },
 }

@@ -259,3 +259,35 @@ def test_bad_baselines_are_usage_errors(tmp_path: Path, content: str, message: s
     path.write_text(content, encoding="utf-8")
     with pytest.raises(UsageError, match=message):
         load_baseline(path)
+
+
+def test_rules_for_odd_pages(tmp_path: Path) -> None:
+    table = "Parameter | Required | Description\n--- | --- | ---\nowner | yes | Whose things.\n\n"
+    page = tmp_path / "index.html.md"
+    page.write_text(
+        "---\ntitle: [broken\n---\n"  # lines 1-3: the YAML error shows where input ends
+        "# Things\n\n"
+        "```shell\n"  # line 6
+        'curl "https://h.example.com/things?limit=2\n'  # an unclosed quote
+        "```\n\n"
+        "`GET https://h.example.com/things`\n\n"
+        + table  # line 10
+        + "# Things again\n\n"
+        "```shell\n"
+        "curl https://h.example.com/things?limit=1\n"  # line 19: no owner
+        "```\n\n"
+        "`GET https://h.example.com/things`\n\n" + table,  # line 22
+        encoding="utf-8",
+    )
+    lines = page.read_text(encoding="utf-8").splitlines()
+    assert lines[18].startswith("curl https")
+    assert lines[21].startswith("`GET")
+    report = drift(page)
+    assert summary(report, "error", "warning") == {
+        ("front-matter-invalid", "index.html.md", 3),
+        ("curl-unparsable", "index.html.md", 6),
+        ("duplicate-endpoint", "index.html.md", 22),
+        ("example-missing-required", "index.html.md", 19),
+        ("undocumented-example-parameter", "index.html.md", 19),  # limit is not in the table
+    }
+    assert report.exit_code == 1

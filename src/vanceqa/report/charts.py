@@ -111,9 +111,7 @@ def latency_chart(timeseries: Sequence[JSON]) -> go.Figure:
         fig.add_scatter(x=t, y=_series(timeseries, key), name=key, mode="lines")
     corrected = _series(timeseries, "p99_corrected")
     if any(v is not None for v in corrected):
-        fig.add_scatter(
-            x=t, y=corrected, name="p99 corrected", mode="lines", line={"dash": "dot"}
-        )
+        fig.add_scatter(x=t, y=corrected, name="p99 corrected", mode="lines", line={"dash": "dot"})
     fig.update_layout(xaxis_title="seconds since start")
     return fig
 

@@ -139,6 +139,11 @@ def section(data: JSON | None) -> str:
         [
             '<section id="conformance"><h2>Conformance</h2>',
             f'<p class="stats">{stats}</p>',
+            (
+                f'<p class="problem">The suites stopped early: {esc(data["aborted"])}</p>'
+                if data.get("aborted")
+                else ""
+            ),
             '<p class="muted">Each cell is one check against one operation. '
             "Hover a cell for its tests; click a failure to open it below.</p>",
             matrix(results),

@@ -39,7 +39,7 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
         default=history.DEFAULT_MARGIN,
         metavar="PERCENT",
         help="flag p95/p99/rps/error rate that worsened by more than this against "
-        f"earlier runs (default {history.DEFAULT_MARGIN:.0%})",
+        f"earlier runs (default {history.DEFAULT_MARGIN * 100:.0f}%%)",
     )
     group.add_argument(
         "--baseline-runs",

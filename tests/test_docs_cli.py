@@ -180,6 +180,7 @@ def test_skeleton_of_the_uploads_page_has_multipart_forms() -> None:
         (["drift", "--contract", "fixtures/openapi.yaml", "--no-contract"], "contradict"),
         (["examples", "--base-url", "ftp://x"], "base URL must look like"),
         (["examples", "--base-url", "http://127.0.0.1:9"], "needs an API token"),
+        (["examples", "README.md"], "has no request line: no example to run"),
     ],
 )
 def test_bad_input_is_a_clear_usage_error(

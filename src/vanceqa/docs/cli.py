@@ -145,6 +145,8 @@ def _examples(args: argparse.Namespace) -> int:
     path = _page(args)
     page = parse_page(path)
     target = target_from_args(args)
+    if not page.endpoints:
+        raise UsageError(f"{display_path(path)} has no request line: no example to run")
     results: list[ExampleResult]
     if target.is_mock:
         with serve_mock() as server:

@@ -280,3 +280,38 @@ def test_cli_examples_against_a_dead_host(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     document = json.loads((tmp_path / "docs.json").read_text(encoding="utf-8"))
     assert [e["outcome"] for e in document["examples"]] == ["failed", "skipped", "skipped"]
+
+
+@pytest.mark.socket
+def test_conformance_module_reports_a_broken_example(tmp_path: Path) -> None:
+    """The docs' examples inside the conformance suites: a server without kitten 2 breaks
+    the docs' `GET /api/kittens/2`, and the failure lands in conformance.json, redacted."""
+    from vanceqa.target import serve_mock
+
+    data = json.loads((ROOT / "fixtures" / "kittens.json").read_text(encoding="utf-8"))
+    data["kittens"] = [k for k in data["kittens"] if k["id"] != 2]
+    data_file = tmp_path / "kittens.json"
+    data_file.write_text(json.dumps(data), encoding="utf-8")
+    out = tmp_path / "conformance.json"
+    with serve_mock(data=data_file) as server:
+        result = subprocess.run(
+            [
+                sys.executable, "-m", "pytest", "conformance/test_docs_examples.py",
+                "--base-url", server.base_url, "--api-token", server.api_token,
+                "--conformance-json", str(out), "-p", "no:cacheprovider",
+            ],
+            capture_output=True, text=True, timeout=120, cwd=ROOT,
+        )  # fmt: skip
+    assert result.returncode == 1, result.stdout[-3000:]
+    records = {
+        r["nodeid"].split("[")[1].rstrip("]"): r for r in json.loads(out.read_text())["results"]
+    }
+    assert records["GET /api/kittens index.html.md:89"]["outcome"] == "passed"
+    broken = records["GET /kittens/<ID> index.html.md:155"]
+    assert broken["outcome"] == "failed"
+    assert broken["operation"] == "getKitten"
+    assert broken["failure"]["status"] == 404
+    assert "[REDACTED]" in broken["failure"]["curl"]
+    deleting = records["DELETE /kittens/<ID> index.html.md:209"]
+    assert deleting["outcome"] == "skipped"  # no --destructive given
+    assert server.api_token not in result.stdout + out.read_text()

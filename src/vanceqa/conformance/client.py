@@ -111,6 +111,8 @@ class ApiClient:
         self._http = httpx.Client(
             timeout=timeout_s, transport=transport, follow_redirects=False, trust_env=False
         )
+        # httpx sends `Accept: */*` unless told otherwise; "no Accept" must mean none.
+        del self._http.headers["accept"]
 
     def close(self) -> None:
         self._http.close()

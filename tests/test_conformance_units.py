@@ -1,0 +1,267 @@
+"""The conformance machinery without a network: client pacing and 429 patience (httpx
+MockTransport), the named checks on staged exchanges, the result record, and the
+plugin staying idle in sessions that never ask for a target."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from vanceqa.conformance import checks
+from vanceqa.conformance.client import ApiClient, Exchange, StillThrottled, retry_after_s
+from vanceqa.conformance.results import failure_record
+from vanceqa.conformance.session import mock_delete_ids
+from vanceqa.contract import default_contract
+from vanceqa.errors import Finding
+from vanceqa.mock.data import load_dataset
+
+TOKEN = "tok-secret-123"
+
+
+def client_for(handler, **kwargs) -> ApiClient:
+    return ApiClient("http://api.test", TOKEN, transport=httpx.MockTransport(handler), **kwargs)
+
+
+def exchange(
+    status: int, body: bytes = b"", headers: dict[str, str] | None = None, method: str = "GET"
+) -> Exchange:
+    return Exchange(
+        method=method,
+        url="http://api.test/api/kittens/1",
+        request_headers={"Authorization": TOKEN},
+        status=status,
+        headers=httpx.Headers(headers or {"content-type": "application/json"}),
+        body=body,
+        elapsed_s=0.0,
+        secrets=(TOKEN,),
+    )
+
+
+# -- client ------------------------------------------------------------------------------
+
+
+def test_token_travels_raw_and_no_default_accept() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=[])
+
+    client = client_for(handler)
+    client.get("/api/kittens")
+    client.get("/api/kittens", token=None)
+    client.get("/api/kittens", token="")
+    assert seen[0].headers["authorization"] == TOKEN
+    assert "accept" not in seen[0].headers
+    assert "authorization" not in seen[1].headers
+    assert seen[2].headers["authorization"] == ""
+
+
+def test_429_is_waited_out_and_counted() -> None:
+    answers = iter([429, 429, 200])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(next(answers), headers={"Retry-After": "0"}, json={})
+
+    client = client_for(handler)
+    assert client.get("/api/kittens").status == 200
+    assert client.stats.throttled_retries == 2
+    assert client.stats.requests == 3
+
+
+def test_endless_429_gives_up_within_bounds() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(429, headers={"Retry-After": "3600"}, json={})
+
+    client = client_for(handler, max_retries=3, max_retry_wait_s=0.01)
+    started = time.monotonic()
+    with pytest.raises(StillThrottled):
+        client.get("/api/kittens")
+    assert time.monotonic() - started < 5  # Retry-After: 3600 was capped, not obeyed
+    assert client.stats.requests == 4
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("2", 2.0), (None, 1.0), ("nonsense", 1.0), ("-5", 0.05), ("99999", 10.0)],
+)
+def test_retry_after_is_read_and_bounded(value: str | None, expected: float) -> None:
+    assert retry_after_s(value, 10.0) == expected
+
+
+def test_retry_after_http_date() -> None:
+    from email.utils import formatdate
+
+    assert 0.05 <= retry_after_s(formatdate(time.time() + 3, usegmt=True), 10.0) <= 3.5
+
+
+def test_max_rps_paces_requests() -> None:
+    client = client_for(lambda request: httpx.Response(200, json=[]), max_rps=20)
+    started = time.monotonic()
+    for _ in range(11):
+        client.get("/api/kittens")
+    # 11 requests at 20/s need at least 10 intervals of 50 ms (a lower bound only).
+    assert time.monotonic() - started >= 0.45
+
+
+def test_transport_error_is_a_finding_without_the_token() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError(f"refused while sending {TOKEN}")
+
+    with pytest.raises(Finding) as info:
+        client_for(handler).get("/api/kittens")
+    assert info.value.check == "transport"
+    assert TOKEN not in str(info.value)
+
+
+# -- checks ------------------------------------------------------------------------------
+
+
+def test_every_check_is_named_and_described() -> None:
+    assert len(checks.REGISTRY) >= 25
+    for name, check in checks.REGISTRY.items():
+        assert check.name == name
+        assert check.behaviour
+        assert check.docs_quote, f"{name} quotes no line of the docs"
+
+
+def test_a_finding_says_what_broke_what_was_sent_and_what_came_back() -> None:
+    with pytest.raises(Finding) as info:
+        checks.AUTH_WRONG_TOKEN(exchange(200, b'{"id": 1}'))
+    text = str(info.value)
+    assert "[auth_wrong_token] A request with a wrong token is refused with 401" in text
+    assert "expected 401, got 200" in text
+    assert "docs: 401 | Unauthorized -- Your API key is wrong." in text
+    assert "request: curl -i -H 'Authorization: [REDACTED]' http://api.test/api/kittens/1" in text
+    assert 'response: 200 {"id": 1}' in text
+    assert TOKEN not in text
+
+
+def test_server_errors_and_teapots_are_called_out() -> None:
+    with pytest.raises(Finding, match="a server error: never acceptable"):
+        checks.get("id_malformed")(exchange(500))
+    with pytest.raises(Finding, match="tied to no request: unexpected"):
+        checks.get("id_unknown")(exchange(418))
+    checks.get("id_malformed")(exchange(404))
+    checks.get("id_malformed")(exchange(400))
+
+
+def test_schema_checks_pass_good_shapes_and_fail_bad_ones() -> None:
+    contract = default_contract()
+    good = b'{"id": 1, "name": "a", "breed": "b", "fluffiness": 1, "cuteness": 2, "extra": true}'
+    checks.get("shape_item_schema")(exchange(200, good), contract=contract, kitten_id=1)
+    bad = good.replace(b'"fluffiness": 1', b'"fluffiness": "1"')
+    with pytest.raises(Finding, match="breaks the contract's schema"):
+        checks.get("shape_item_schema")(exchange(200, bad), contract=contract, kitten_id=1)
+    with pytest.raises(Finding, match="asked for kitten 2"):
+        checks.get("shape_item_schema")(exchange(200, good), contract=contract, kitten_id=2)
+    with pytest.raises(Finding, match="not JSON"):
+        checks.get("shape_list_schema")(exchange(200, b"<html>"), contract=contract)
+
+
+def test_content_type_allows_parameters_and_empty_bodies() -> None:
+    check = checks.get("shape_content_type")
+    check(exchange(200, b"[]", {"content-type": "application/json; charset=utf-8"}))
+    check(exchange(204, b"", {}))
+    with pytest.raises(Finding, match="text/plain"):
+        check(exchange(404, b"nope", {"content-type": "text/plain"}))
+
+
+def test_allow_header_must_name_documented_methods_only() -> None:
+    check = checks.get("protocol_405_allow")
+    allow = {"allow": "GET, DELETE, HEAD"}
+    check(exchange(405, b"{}", allow, method="PUT"), documented=("GET", "DELETE"))
+    with pytest.raises(Finding, match="no Allow header"):
+        check(exchange(405, b"{}", method="PUT"), documented=("GET",))
+    with pytest.raises(Finding, match="must name GET, DELETE"):
+        check(exchange(405, b"{}", {"allow": "GET"}, method="PUT"), documented=("GET", "DELETE"))
+    with pytest.raises(Finding, match="and not PUT"):
+        check(exchange(405, b"{}", {"allow": "GET, PUT"}, method="PUT"), documented=("GET",))
+
+
+def test_superset_and_default_compare_ids_not_order() -> None:
+    a = exchange(200, b'[{"id": 1}, {"id": 2}]')
+    b = exchange(200, b'[{"id": 2}, {"id": 1}, {"id": 3}]')
+    checks.get("param_superset")(a, b, flag="include_cats=true")
+    with pytest.raises(Finding, match=r"lacks ids \[3\]"):
+        checks.get("param_superset")(b, a, flag="include_cats=true")
+    same = exchange(200, b'[{"id": 2}, {"id": 1}]')
+    checks.get("param_default")(a, same, flag="include_cats", default="false")
+    with pytest.raises(Finding, match="differs from include_cats=false"):
+        checks.get("param_default")(a, b, flag="include_cats", default="false")
+
+
+# -- results and data ----------------------------------------------------------------------
+
+
+def test_failure_record_is_redacted() -> None:
+    finding = checks.get("auth_no_token").finding(exchange(200, TOKEN.encode()), f"saw {TOKEN}")
+    record = failure_record(finding, (TOKEN,))
+    assert record["check"] == "auth_no_token"
+    assert record["status"] == 200
+    assert TOKEN not in repr(record)
+    other = failure_record(RuntimeError(f"boom {TOKEN}"), (TOKEN,))
+    assert other["check"] is None
+    assert TOKEN not in other["message"]
+
+
+def test_mock_delete_ids_are_visible_and_varied() -> None:
+    dataset = load_dataset()
+    ids = mock_delete_ids(dataset)
+    kittens = {k.id: k for k in dataset.kittens}
+    assert len(ids) == 3
+    assert not any(kittens[i].hidden or kittens[i].removed for i in ids)
+    assert len({(kittens[i].species, kittens[i].available) for i in ids}) == 3
+
+
+# -- the plugin in a session that is not a conformance run -----------------------------------
+
+
+def test_plugin_is_idle_unless_a_test_asks_for_the_target(tmp_path: Path) -> None:
+    (tmp_path / "test_other.py").write_text(
+        "from vanceqa.conformance.plugin import STATE\n"
+        "def test_plain():\n    assert True\n"
+        "def test_idle(request):\n"
+        "    assert request.config.stash[STATE].session is None\n"
+    )
+    env = dict(os.environ, VANCEQA_BASE_URL="not a url", VANCEQA_API_TOKEN="")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert "2 passed" in result.stdout
+
+
+@pytest.mark.socket
+def test_target_fixture_starts_and_stops_the_bundled_mock(tmp_path: Path) -> None:
+    pid_file = tmp_path / "pid"
+    (tmp_path / "test_target.py").write_text(
+        "def test_target(vanceqa_target, vanceqa_mock):\n"
+        f"    open({str(pid_file)!r}, 'w').write(str(vanceqa_mock.process.pid))\n"
+        "    assert vanceqa_target.base_url.startswith('http://127.0.0.1:')\n"
+        "    assert vanceqa_target.destructive and vanceqa_target.delete_ids\n"
+        "    assert vanceqa_target.hidden_ids and vanceqa_target.admin_token\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VANCEQA_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    pid = int(pid_file.read_text())
+    assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()

@@ -69,6 +69,11 @@ class ArrivalSchedule:
         """How many requests this process will schedule over the whole duration."""
         whole = self.expected(self.duration)
         arrivals = math.ceil(whole - 0.5) if whole > 0.5 else 0  # every k with k + 0.5 < whole
+        while arrivals:  # floating point at the boundary: agree with offsets()
+            last = self.time_of(arrivals - 0.5)
+            if last is not None and last < self.duration:
+                break
+            arrivals -= 1
         if arrivals <= self.index:
             return 0
         return (arrivals - 1 - self.index) // self.count + 1

@@ -116,7 +116,12 @@ def plan_shape(
         raise UsageError(f"--rate is for the open models (open, open-ramp), not {name}")
     peak = users or DEFAULT_USERS[name]
     if spawn_rate is None:
-        spawn_rate = float(max(1, math.ceil(peak / RAMP_STEPS))) if name == "ramp" else float(peak)
+        if name == "ramp":  # each step within a second
+            spawn_rate = float(max(1, math.ceil(peak / RAMP_STEPS)))
+        elif name == "spike":  # a spike is sudden: all of it within a fifth of a second
+            spawn_rate = float(peak * 5)
+        else:
+            spawn_rate = float(peak)
     return ShapePlan(name, peak, spawn_rate, run_time)
 
 

@@ -38,7 +38,7 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
     "!=": operator.ne,
 }
 _EXPRESSION = re.compile(
-    r"^\s*(?P<metric>p\(\s*(?P<pct>[0-9]+(?:\.[0-9]+)?)\s*\)|[a-z_]+)\s*"
+    r"^\s*(?P<metric>p\(\s*(?P<pct>[0-9]+(?:\.[0-9]+)?)\s*\)|[a-z_][a-z_0-9]*)\s*"
     r"(?P<op><=|>=|==|!=|<|>)\s*(?P<value>[0-9]*\.?[0-9]+)\s*(?P<unit>[a-z%/]*)\s*$",
     re.ASCII,
 )
@@ -118,9 +118,9 @@ def parse_threshold(text: str, scope: str = OVERALL, abort_on_fail: bool = False
             raise UsageError(f"SLO threshold {text!r}: rps takes requests per second")
         limit, kind = value, "rps"
     else:
-        raise UsageError(
-            f"SLO threshold {text!r}: unknown metric {metric!r} (known: {', '.join(METRICS)})"
-        )
+        hint = f"; write p({metric[1:]})" if re.fullmatch(r"p[0-9.]+", metric) else ""
+        known = ", ".join(METRICS)
+        raise UsageError(f"SLO threshold {text!r}: no metric {metric!r} (known: {known}){hint}")
     if kind == "ratio" and limit > 1:
         raise UsageError(f"SLO threshold {text!r}: a rate lies between 0 and 100%")
     return Threshold(scope, text.strip(), metric, percentile, op, limit, kind, abort_on_fail)
@@ -260,7 +260,7 @@ def measure(aggregate: Aggregate, threshold: Threshold, duration_s: float) -> fl
     if not hdr.total(histogram):
         return None
     if metric in ("avg", "mean"):
-        return round(float(histogram.get_mean_value()) / 1000.0, 3)
+        return round(hdr.mean_us(histogram) / 1000.0, 3)
     if metric == "min":
         return round(float(histogram.get_min_value()) / 1000.0, 3)
     if metric == "max":

@@ -23,6 +23,8 @@ def parse_duration(text: str, *, default_unit: str = "s", what: str = "duration"
         match = _PART.match(compact, pos)
         if not match:
             raise UsageError(f"{what} {text!r} is not a duration (write e.g. 30s, 2m, 1h30m)")
+        if match.group(2) is None and (pos or match.end() < len(compact)):
+            raise UsageError(f"{what} {text!r}: give every part a unit, e.g. 1m30s")
         unit = match.group(2) or default_unit
         total += float(match.group(1)) * _SECONDS[unit]
         pos = match.end()

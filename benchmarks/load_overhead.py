@@ -1,0 +1,163 @@
+"""Benchmark: what our checks cost locust. Bare FastHttpUser vs our browsing scenario.
+
+    python benchmarks/load_overhead.py [--duration 15] [--users 20]
+
+Serves the mock's bytes (the list and each kitten) as static files from nginx (one
+worker process) on a free loopback port, then runs locust twice, one process each,
+the same users with no think time, against it:
+
+  bare  a FastHttpUser that GETs the list and one kitten with the token, no checks
+  ours  loadtests/locustfile.py's BrowsingUser: a flag combination, contract checks
+        on every response, HDR recording, per-second series, the SLO gates
+
+and prints both requests/s (locust's own count) and the ratio. Goals: ours >= 0.9 of
+bare, and >= 10,000 requests/s in one process. Needs nginx (Debian: nginx-light).
+Prints figures, asserts nothing: a benchmark, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+import httpx
+
+from vanceqa import resources
+from vanceqa.target import free_port, serve_mock, wait_until_ready
+
+BARE = """
+from locust import FastHttpUser, task
+
+
+class Bare(FastHttpUser):
+    @task
+    def browse(self):
+        self.client.get("/api/kittens")
+        self.client.get("/api/kittens/3")
+"""
+
+
+def serve_nginx(
+    tmp: Path, list_body: bytes, items: dict[int, bytes]
+) -> tuple[subprocess.Popen[bytes], str]:
+    (tmp / "items").mkdir()
+    (tmp / "list.json").write_bytes(list_body)
+    for kitten_id, body in items.items():
+        (tmp / "items" / str(kitten_id)).write_bytes(body)
+    port = free_port()
+    conf = tmp / "nginx.conf"
+    conf.write_text(
+        textwrap.dedent(
+            f"""
+            worker_processes 1;
+            daemon off;
+            pid {tmp}/nginx.pid;
+            error_log {tmp}/error.log;
+            events {{ worker_connections 4096; }}
+            http {{
+                access_log off;
+                client_body_temp_path {tmp};
+                proxy_temp_path {tmp};
+                fastcgi_temp_path {tmp};
+                uwsgi_temp_path {tmp};
+                scgi_temp_path {tmp};
+                server {{
+                    listen 127.0.0.1:{port};
+                    default_type application/json;
+                    location = /api/kittens {{ alias {tmp}/list.json; }}
+                    location /api/kittens/ {{ alias {tmp}/items/; }}
+                }}
+            }}
+            """
+        )
+    )
+    process = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(tmp)])
+    base = f"http://127.0.0.1:{port}"
+    wait_until_ready(f"{base}/api/kittens", 15, process)
+    return process, base
+
+
+def run_locust(
+    locustfile: Path, host: str, users: int, duration: int, tmp: Path, name: str, extra: list[str]
+) -> tuple[float, float]:
+    """(requests/s, CPU microseconds per request) of one locust process."""
+    prefix = tmp / name
+    cmd = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--host", host]
+    cmd += ["-u", str(users), "-r", str(users), "-t", f"{duration}s", "--only-summary"]
+    cmd += ["--csv", str(prefix), *extra]
+    env = dict(os.environ, VANCEQA_API_TOKEN="benchmark-token", VANCEQA_SLO="none")  # noqa: S106
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(cmd, env=env, cwd=tmp, check=False, timeout=duration + 120, capture_output=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    with open(f"{prefix}_stats.csv", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["Name"] == "Aggregated":
+                failures = int(row["Failure Count"])
+                if failures:
+                    print(f"  ({name}: {failures} failures)")
+                requests = int(row["Request Count"])
+                return float(row["Requests/s"]), cpu / max(requests, 1) * 1e6
+    raise RuntimeError(f"no Aggregated row in {prefix}_stats.csv")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--users", type=int, default=20)
+    args = parser.parse_args()
+    if not shutil.which("nginx"):
+        print("missing: nginx (apt-get install nginx-light)", file=sys.stderr)
+        return 2
+    with serve_mock() as mock:
+        headers = {"Authorization": mock.api_token}
+        list_body = httpx.get(f"{mock.base_url}/api/kittens", headers=headers).content
+        ids = [k["id"] for k in httpx.get(f"{mock.base_url}/api/kittens", headers=headers).json()]
+        items = {
+            i: httpx.get(f"{mock.base_url}/api/kittens/{i}", headers=headers).content for i in ids
+        }
+    with tempfile.TemporaryDirectory(prefix="vanceqa-bench-") as name:
+        tmp = Path(name)
+        nginx, base = serve_nginx(tmp, list_body, items)
+        try:
+            bare_file = tmp / "bare_locustfile.py"
+            bare_file.write_text(BARE)
+            ours_file = resources.loadtests_dir() / "locustfile.py"
+            ours_args = ["--shape", "smoke", "--think-time", "0", "--report-dir", str(tmp / "r")]
+            ours_args += ["BrowsingUser"]
+            run_locust(bare_file, base, args.users, 3, tmp, "warmup", [])
+            bare, bare_cpu = run_locust(bare_file, base, args.users, args.duration, tmp, "bare", [])
+            ours, ours_cpu = run_locust(
+                ours_file, base, args.users, args.duration, tmp, "ours", ours_args
+            )
+        finally:
+            nginx.terminate()
+            nginx.wait(10)
+    ratio = ours / bare if bare else float("nan")
+    print(
+        f"locust, 1 process, {args.users} users, no think time, {args.duration}s, "
+        f"nginx serving the list ({len(list_body)} bytes) and {len(items)} kittens"
+    )
+    print(
+        f"  bare FastHttpUser (no checks)        : {bare:>9.0f} req/s  {bare_cpu:6.1f} us CPU/req"
+    )
+    print(
+        f"  ours (contract checks, HDR, series)  : {ours:>9.0f} req/s  {ours_cpu:6.1f} us CPU/req"
+    )
+    print(f"  ratio ours/bare                      : {ratio:.2f}  (goal >= 0.90)")
+    print(f"  CPU per request, bare/ours           : {bare_cpu / ours_cpu:.2f}  (load-independent)")
+    goal = ratio >= 0.9 and ours >= 10_000
+    print(f"  goal (ratio >= 0.90 and >= 10,000 req/s): {'met' if goal else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

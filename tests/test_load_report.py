@@ -1,0 +1,106 @@
+"""load.json as docs/result-files.md describes it, and the printed summary."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+from vanceqa.contract import default_contract
+from vanceqa.load.metrics import Aggregate, Collector
+from vanceqa.load.report import FORMAT, build_document, summary_lines, write_document
+from vanceqa.load.shapes import plan_shape
+from vanceqa.load.slo import evaluate, load_slo
+from vanceqa.resources import loadtests_dir
+
+SECRET = "vq-very-secret-token-42"
+LATENCY_KEYS = {"min", "mean", "p50", "p90", "p95", "p99", "p99.9", "max"}
+
+
+def _document(open_model: bool) -> dict[str, object]:
+    collector = Collector(lambda: 200.0)
+    collector.open_window(100.0)
+    corrected = 5000 if open_model else None
+    for i in range(200):
+        op = "listKittens" if i % 2 else "getKitten"
+        failure = f"ConnectError: token {SECRET} refused" if i == 0 else None
+        collector.record(op, 800 + i, corrected, failure, i == 1, 100.0 + i / 50)
+    if open_model:
+        collector.drop("getKitten", 101.0)
+    collector.close_window(104.0)
+    aggregate = Aggregate(default_contract().operation_ids())
+    aggregate.add(collector.delta(final=True))
+    slo = load_slo(loadtests_dir() / "slo.toml", default_contract().operation_ids())
+    verdicts = evaluate(slo, aggregate, aggregate.duration_s())
+    shape = plan_shape("open" if open_model else "smoke", rate="50" if open_model else None)
+    return build_document(
+        aggregate=aggregate,
+        shape=shape,
+        base_url="http://127.0.0.1:1234",
+        mock=True,
+        started_at=100.0,
+        duration_s=aggregate.duration_s(),
+        seed=5,
+        workers=2,
+        slo=slo,
+        verdicts=verdicts,
+        exit_code=4,
+        users={100: 3, 101: 5},
+    )
+
+
+def test_the_document_has_the_documented_fields(tmp_path: Path) -> None:
+    document = _document(open_model=True)
+    path = write_document(document, tmp_path / "reports", (SECRET,))
+    text = path.read_text()
+    assert SECRET not in text
+    assert "[REDACTED]" in text
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    data = json.loads(text)
+    assert data["format"] == FORMAT
+    assert data["target"] == {"base_url": "http://127.0.0.1:1234", "mock": True}
+    assert data["started_at"] == "1970-01-01T00:01:40Z"
+    assert data["duration_s"] == 4.0
+    assert (data["seed"], data["workers"], data["model"], data["exit_code"]) == (5, 2, "open", 4)
+    assert data["shape"]["name"] == "open"
+    assert data["shape"]["rate"] == 50
+    assert set(data["versions"]) == {"vanceqa", "locust", "python"}
+    get = data["operations"]["getKitten"]
+    assert get["requests"] == 100
+    assert get["failures"] == 1
+    assert get["dropped"] == 1
+    assert list(get["failures_by_reason"]) == ["ConnectError: token [REDACTED] refused"]
+    assert get["rps"] == 25.0
+    assert set(get["latency_ms"]) == LATENCY_KEYS
+    assert set(get["latency_corrected_ms"]) == LATENCY_KEYS
+    assert [p for p, _ in get["spectrum"]] == [50, 75, 90, 95, 99, 99.9, 99.99, 100]
+    assert data["operations"]["listKittens"]["throttled"] == 1
+    assert data["overall"]["requests"] == 200
+    row = data["timeseries"][0]
+    assert {"t", "rps", "p50", "p95", "p99", "errors", "throttled", "dropped"} <= set(row)
+    assert row["users"] == 3
+    assert data["slo"]["file"].endswith("slo.toml")
+    assert data["slo"]["passed"] is False  # a request was dropped: "dropped == 0" fails
+    first = data["slo"]["thresholds"][0]
+    assert {"scope", "expression", "metric", "measured", "unit", "passed"} <= set(first)
+
+
+def test_closed_runs_have_no_corrected_figures() -> None:
+    document = _document(open_model=False)
+    overall = document["overall"]
+    assert isinstance(overall, dict)
+    assert overall["latency_corrected_ms"] is None
+    assert document["model"] == "closed"
+
+
+def test_summary_shows_percentiles_reasons_and_verdicts() -> None:
+    lines = summary_lines(_document(open_model=True))
+    text = "\n".join(lines)
+    assert "open at 50 req/s" in text
+    assert "corrected" in text
+    assert "p99.9" in text
+    assert "failure getKitten: 1 x ConnectError" in text
+    assert "SLO " in text
+    assert "PASS  overall      error_rate < 1%" in text  # 1 failure in 200
+    assert "FAIL  overall      dropped == 0               measured 1" in text
+    assert lines[-1] == "exit code 4"

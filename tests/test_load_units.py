@@ -1,0 +1,133 @@
+"""The small option languages of the load tests, and the shapes built from them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from vanceqa.errors import UsageError
+from vanceqa.load.shapes import (
+    DEFAULT_RUN_TIME_S,
+    SHAPES,
+    default_pool,
+    plan_shape,
+    shape_from_json,
+)
+from vanceqa.load.units import (
+    DEFAULT_WEIGHTS,
+    parse_duration,
+    parse_rate,
+    parse_run_time,
+    parse_think_time,
+    parse_weights,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("10s", 10.0),
+        ("2m", 120.0),
+        ("1h30m", 5400.0),
+        ("250ms", 0.25),
+        ("90", 90.0),
+        ("1m 30s", 90.0),
+    ],
+)
+def test_durations(text: str, seconds: float) -> None:
+    assert parse_duration(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("text", ["", "ten", "10 parsecs", "-5s", "1s2"])
+def test_bad_durations_are_usage_errors(text: str) -> None:
+    with pytest.raises(UsageError):
+        parse_duration(text)
+
+
+def test_run_time_must_be_positive() -> None:
+    with pytest.raises(UsageError, match="positive"):
+        parse_run_time("0s")
+
+
+@pytest.mark.parametrize(
+    ("text", "rates"), [("50", (50.0, 50.0)), ("10..200", (10.0, 200.0)), ("0..5/s", (0.0, 5.0))]
+)
+def test_rates(text: str, rates: tuple[float, float]) -> None:
+    assert parse_rate(text) == rates
+
+
+@pytest.mark.parametrize("text", ["x", "0", "-3", "nan", "inf", "..5", "5.."])
+def test_bad_rates(text: str) -> None:
+    with pytest.raises(UsageError, match="--rate"):
+        parse_rate(text)
+
+
+def test_think_time() -> None:
+    assert parse_think_time("0") == (0.0, 0.0)
+    assert parse_think_time("1s") == (1.0, 1.0)
+    assert parse_think_time("500ms..2s") == (0.5, 2.0)
+    with pytest.raises(UsageError, match="backwards"):
+        parse_think_time("2s..1s")
+
+
+def test_weights() -> None:
+    assert parse_weights("") == DEFAULT_WEIGHTS
+    assert parse_weights("admin=0, delete=3") == {"browse": 8.0, "admin": 0.0, "delete": 3.0}
+    for bad in ("browse", "shop=1", "admin=x", "admin=-1", "browse=0,admin=0,delete=0"):
+        with pytest.raises(UsageError, match="--weights"):
+            parse_weights(bad)
+
+
+def test_every_shape_has_a_default_run_time() -> None:
+    for name in SHAPES:
+        plan = plan_shape(name)
+        assert plan.run_time_s == DEFAULT_RUN_TIME_S[name] > 0
+        assert plan.at(plan.run_time_s) is None  # every run ends
+
+
+def test_ramp_climbs_in_steps_then_holds() -> None:
+    plan = plan_shape("ramp", users=50, run_time_s=100)
+    users = [plan.at(t)[0] for t in range(0, 100, 4)]  # type: ignore[index]
+    assert users == sorted(users)
+    assert users[0] == 10
+    assert set(users) == {10, 20, 30, 40, 50}
+    assert plan.at(85) == (50, plan.spawn_rate)
+
+
+def test_spike_is_higher_in_the_middle() -> None:
+    plan = plan_shape("spike", users=40, run_time_s=100)
+    assert plan.at(10) == (4, 200.0)
+    assert plan.at(40) == (40, 200.0)
+    assert plan.at(70) == (4, 200.0)
+
+
+def test_open_shapes() -> None:
+    plan = plan_shape("open", rate="200", run_time_s=10)
+    assert plan.open_model
+    assert (plan.rate_from, plan.rate_to) == (200.0, 200.0)
+    assert plan.users == default_pool(200) == 20
+    ramp = plan_shape("open-ramp", rate="300")
+    assert (ramp.rate_from, ramp.rate_to) == (0.0, 300.0)
+    assert plan_shape("open-ramp", rate="10..50").rate_from == 10.0
+    assert shape_from_json(ramp.to_json()) == ramp
+    with pytest.raises(UsageError, match="open-ramp"):
+        plan_shape("open", rate="10..50")
+    with pytest.raises(UsageError, match="open models"):
+        plan_shape("soak", rate="10")
+    with pytest.raises(UsageError, match="unknown shape"):
+        plan_shape("wave")
+
+
+def test_the_launcher_does_not_import_locust() -> None:
+    """`vanceqa load` must not be patched by gevent: only locust processes import it."""
+    code = (
+        "import sys, vanceqa.load.cli, vanceqa.load.report, vanceqa.load.slo;"
+        "bad = [m for m in ('locust', 'gevent') if m in sys.modules]; print(bad)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

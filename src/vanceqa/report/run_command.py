@@ -219,7 +219,7 @@ def run(args: argparse.Namespace) -> int:
     started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     clock = time.monotonic()
     outcomes: list[PhaseOutcome] = []
-    why_skipped = "not run: interrupted"
+    why_skipped = "interrupted before it finished"
     interrupted = False
     listener = RichProgress(console, phases) if console.is_terminal else PlainProgress(console)
     try:

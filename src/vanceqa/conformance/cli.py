@@ -40,6 +40,7 @@ class _Outcome:
     def __init__(self) -> None:
         self.unavailable: str | None = None
         self.counts = {"passed": 0, "failed": 0, "skipped": 0}
+        self.throttled = 0
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         state = config.stash.get(STATE, None)
@@ -47,6 +48,9 @@ class _Outcome:
             self.unavailable = state.session.unavailable
         if state is not None:
             self.counts = state.book.summary()
+        client = state.session.client if state is not None and state.session else None
+        if client is not None:
+            self.throttled = client.stats.throttled_retries
 
 
 def pytest_arguments(args: argparse.Namespace, seed: int, report_dir: Path) -> list[str]:
@@ -102,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
     files = ", ".join(str(report_dir / name) for name in REPORT_FILES)
     print(
         f"vanceqa check: {counts['passed']} passed, {counts['failed']} failed, "
-        f"{counts['skipped']} skipped (seed {seed}); reports: {files}"
+        f"{counts['skipped']} skipped, {outcome.throttled} waits on 429 (seed {seed}); "
+        f"reports: {files}"
     )
     if code == pytest.ExitCode.OK:
         return 0

@@ -15,12 +15,29 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import Failure, FailureGroup
 
 from vanceqa import resources
+from vanceqa.conformance.checks import DOCS
 from vanceqa.conformance.client import ApiClient, Exchange
 from vanceqa.errors import Finding
 from vanceqa.redact import redact_text
 from vanceqa.target import TargetConfig
 
 SETTINGS_FILE = "schemathesis.toml"
+# The docs line each schemathesis check stands for, most telling first.
+_DOCS_FOR = {
+    "not_a_server_error": DOCS[500],
+    "negative_data_rejection": DOCS[400],
+    "ignored_auth": DOCS[401],
+    "unsupported_method": DOCS[405],
+    "allow_header_conformance": DOCS[405],
+    "positive_data_acceptance": DOCS[404],
+    "use_after_free": DOCS[410],
+    "content_type_conformance": DOCS["json"],
+}
+_BODY_DOCS = {
+    "listKittens": DOCS["list"],
+    "getKitten": DOCS["item"],
+    "deleteKitten": DOCS["delete"],
+}
 
 
 def load_schema() -> Any:
@@ -65,20 +82,28 @@ def send_case(case: Any, target: TargetConfig, client: ApiClient) -> Exchange:
         )
     except FailureGroup as group:
         failures = list(group.exceptions)
-        raise _finding(failures, exchange) from None
+        raise _finding(failures, exchange, case.operation.definition.raw) from None
     except Failure as failure:
-        raise _finding([failure], exchange) from None
+        raise _finding([failure], exchange, case.operation.definition.raw) from None
     return exchange
 
 
-def _finding(failures: list[Failure], exchange: Exchange) -> Finding:
+def _docs_quote(names: list[str], operation_id: str) -> str:
+    for name, quote in _DOCS_FOR.items():
+        if name in names:
+            return quote
+    return _BODY_DOCS.get(operation_id, DOCS[400])
+
+
+def _finding(failures: list[Failure], exchange: Exchange, definition: Any) -> Finding:
     names = _check_names(failures)
+    operation_id = definition.get("operationId", "") if isinstance(definition, dict) else ""
     titles = "; ".join(dict.fromkeys(f.title for f in failures))
     details = "\n".join(f"- {f.title}: {f.message}".rstrip(": ") for f in failures)
     return Finding(
         check="schemathesis:" + "+".join(names),
         behaviour=f"schemathesis {', '.join(names)}: {titles}",
-        docs_quote="fixtures/openapi.yaml (the contract read from the docs)",
+        docs_quote=_docs_quote(names, operation_id),
         curl=exchange.curl(),
         status=exchange.status,
         body_excerpt=exchange.excerpt(),

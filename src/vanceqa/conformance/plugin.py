@@ -10,6 +10,8 @@ cannot be tested at all.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
@@ -43,7 +45,12 @@ class PluginState:
         session = self.session
         if session is None:
             return ()
-        options = (self.config.getoption("api_token"), self.config.getoption("admin_token"))
+        options = (
+            self.config.getoption("api_token"),
+            self.config.getoption("admin_token"),
+            os.environ.get(ENV["api_token"]),
+            os.environ.get(ENV["admin_token"]),
+        )
         given = tuple(str(v) for v in options if v)
         return tuple(dict.fromkeys(session.secrets + given))
 
@@ -67,7 +74,9 @@ STATE = pytest.StashKey[PluginState]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("vanceqa", "vanceqa conformance target (default: the bundled mock)")
-    group.addoption("--base-url", default=None, help=f"server to test (env {ENV['base_url']})")
+    # pytest-base-url may already add --base-url, with the same meaning and dest.
+    with contextlib.suppress(ValueError):
+        group.addoption("--base-url", default=None, help=f"server to test (env {ENV['base_url']})")
     group.addoption("--api-token", default=None, help=f"regular API token (env {ENV['api_token']})")
     group.addoption(
         "--admin-token", default=None, help=f"administrator token (env {ENV['admin_token']})"

@@ -225,7 +225,8 @@ class LoadState:
         self.stopped_at: float | None = None
         self.finals: set[str] = set()
         self.waiting: set[str] = set()
-        self.aborted: str | None = None
+        self.aborted: str | None = None  # an SLO breach stopped the run
+        self.stopped_early: str | None = None  # something else did (Ctrl-C, the web UI)
         self.document: dict[str, Any] | None = None
         self.exit_code: int | None = None
         self.background: gevent.Greenlet[..., Any] | None = None
@@ -370,6 +371,11 @@ class LoadState:
         verdicts = evaluate(self.slo, self.aggregate, duration) if self.slo else []
         overall = self.aggregate.totals(OVERALL)
         measured = overall is not None and (overall.requests or overall.dropped)
+        planned = self.options.shape.run_time_s
+        if not self.aborted and end - self.started_at < planned * 0.9 - 1:
+            self.stopped_early = (
+                f"stopped after {end - self.started_at:.1f}s of {planned:g}s (interrupted)"
+            )
         if not measured:
             code = EXIT_INCOMPLETE
             log.error("vanceqa: the run completed no request; there is nothing to judge")
@@ -390,6 +396,7 @@ class LoadState:
             verdicts=verdicts,
             exit_code=code,
             aborted=self.aborted,
+            stopped_early=self.stopped_early,
             locust_version=locust.__version__,
             users=self.users,
         )
@@ -482,6 +489,7 @@ def on_test_start(environment: Any, **_: Any) -> None:
     state.aggregate = Aggregate(state.contract.operation_ids())
     state.finals, state.waiting = set(), set()
     state.document, state.aborted, state.exit_code = None, None, None
+    state.stopped_early = None
     state.started_at, state.stopped_at = time.time(), None
     state.known_ids, state.admin_ids = [], []
     state.users = {}

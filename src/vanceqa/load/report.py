@@ -39,6 +39,7 @@ def build_document(
     verdicts: list[Verdict],
     exit_code: int,
     aborted: str | None = None,
+    stopped_early: str | None = None,
     locust_version: str | None = None,
     users: dict[int, int] | None = None,
 ) -> dict[str, Any]:
@@ -74,6 +75,7 @@ def build_document(
             "thresholds": [v.to_json() for v in verdicts],
         },
         "aborted": aborted,
+        "stopped_early": stopped_early,
         "exit_code": exit_code,
     }
 
@@ -151,6 +153,8 @@ def summary_lines(document: dict[str, Any]) -> list[str]:
             lines.append(_verdict_line(item))
     if document.get("aborted"):
         lines.append(f"aborted early: {document['aborted']}")
+    if document.get("stopped_early"):
+        lines.append(f"incomplete: {document['stopped_early']}")
     lines.append(f"exit code {document['exit_code']}")
     return lines
 

@@ -71,8 +71,9 @@ def path_for(operation: Operation, kitten_id: object = None) -> str:
 
 def unknown_id_floor(inventory: Inventory, target: TargetConfig) -> int:
     """Ids from here on are far beyond any id the target showed or the user named."""
-    known = [*inventory.all_ids(), *target.hidden_ids, *target.delete_ids, 0]
-    return max(known) * 1000 + 1_000_000
+    highest = max([*inventory.all_ids(), *target.hidden_ids, *target.delete_ids, 0])
+    # Far above every known id, yet well inside 64 bits (past that, 400 is allowed too).
+    return min(highest * 1000, highest + 2**40) + 1_000_000
 
 
 # -- generated inputs --------------------------------------------------------------------

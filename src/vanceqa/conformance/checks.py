@@ -53,6 +53,7 @@ class Check:
     function: CheckFunction
 
     def __call__(self, *args: Any, **kwargs: Any) -> None:
+        __tracebackhide__ = True  # a failure points at the suite's line, not at this module
         self.function(self, *args, **kwargs)
 
     def finding(self, exchange: Exchange | None, details: str, docs: str = "") -> Finding:

@@ -41,6 +41,7 @@ def st_run(base_url: str, token: str, config: Path) -> subprocess.CompletedProce
         capture_output=True,
         text=True,
         timeout=300,
+        cwd=config.parent,  # st keeps a .schemathesis/ cache in its working directory
     )
 
 

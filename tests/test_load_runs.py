@@ -103,7 +103,7 @@ def assert_no_secrets(*texts: str) -> None:
 SHAPE_RUNS = {
     "smoke": ["-u", 3, "-t", "4s", "--think-time", "0.05", "--weights", "browse=1,admin=1"],
     "ramp": ["-u", 10, "-t", "6s", "--think-time", "0.1"],
-    "spike": ["-u", 10, "-t", "8s", "--think-time", "0.1"],
+    "spike": ["-u", 10, "-t", "10s", "--think-time", "0.1"],  # the spike: 3 s to 5 s
     "soak": ["-u", 3, "-t", "4s", "--think-time", "0.05", "--destructive", "--weights", "delete=3"],
     "open": ["--rate", 80, "-t", "4s"],
     "open-ramp": ["--rate", "20..140", "-t", "5s"],

@@ -17,6 +17,7 @@ lone process), the `Aggregate` of all of them. The life of a run:
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import logging
 import os
@@ -287,6 +288,23 @@ class LoadState:
             return self.target.destructive and (bool(self.target.delete_ids) or self.is_mock)
         return True
 
+    def describe_scenarios(self) -> str:
+        """Which scenarios run, with their weights, and why the others do not."""
+        assert self.options is not None
+        why_not = {
+            "admin": "no admin token",
+            "delete": "needs --destructive, and --delete-id unless on the bundled mock",
+        }
+        parts = []
+        for scenario, weight in self.options.weights.items():
+            if self.enabled(scenario):
+                parts.append(f"{scenario} (weight {weight:g})")
+            elif weight <= 0:
+                parts.append(f"{scenario} off (weight 0)")
+            else:
+                parts.append(f"{scenario} off ({why_not.get(scenario, 'disabled')})")
+        return "scenarios: " + ", ".join(parts)
+
     def user_classes(self) -> list[Any]:
         """The user classes the shape runs: the open pool, or the enabled scenarios."""
         assert self.options is not None
@@ -304,6 +322,7 @@ class LoadState:
 
     def start_bundled_mock(self, faults: list[str]) -> None:
         server: MockServer = self.mock_stack.enter_context(serve_mock(faults=faults))
+        atexit.register(self.mock_stack.close)  # also when locust exits without quitting
         self.environment.host = server.base_url
         parsed = self.environment.parsed_options
         parsed.host = server.base_url
@@ -449,10 +468,11 @@ def on_init(environment: Any, **_: Any) -> None:
         state.configure()
         if state.options.slo_path:
             state.slo = load_slo(state.options.slo_path, state.contract.operation_ids())
-        if not state.user_classes():
+        if runner is not None and not state.user_classes():  # None: run_single_user
             raise UsageError(
                 f"no user class of this locustfile fits --shape {state.options.shape.name}"
             )
+        log.info("vanceqa: %s", state.describe_scenarios())
         preflight(state.target, state.base_url)
     except UsageError as exc:
         state.mock_stack.close()
@@ -508,7 +528,7 @@ def on_test_start(environment: Any, **_: Any) -> None:
         state.open_dispatcher()
         if state.dispatcher is None:
             state.collector.open_window(state.started_at)
-    if not state.is_worker:
+    if environment.runner is not None and not state.is_worker:
         state.background = gevent.spawn(_watch, state)
 
 
@@ -654,7 +674,8 @@ def _watch(state: LoadState) -> None:
     tick = 0
     while True:
         gevent.sleep(1.0)
-        state.users[int(time.time())] = int(state.runner.user_count)
+        if state.runner.state in ("spawning", "running"):  # not while stopping
+            state.users[int(time.time())] = int(state.runner.user_count)
         tick += 1
         if tick % FOLD_EVERY_TICKS:
             continue

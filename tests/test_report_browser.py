@@ -1,9 +1,9 @@
 """The report in a real browser: headless Chromium opens it from disk, over the DevTools protocol.
 
 Asserts no console error, no request leaves file://, the key sections are visible, the
-charts are drawn and a failure opens from the matrix. Screenshots are saved to
-reports/test-artifacts/ for a person to look at. Chromium comes from the system
-(.ci/setup-system installs it); without it the test skips, unless
+inline SVG charts are drawn at a readable size and a failure opens from the matrix.
+Screenshots are saved to reports/test-artifacts/ for a person to look at. Chromium comes
+from the system (.ci/setup-system installs it); without it the test skips, unless
 VANCEQA_REQUIRE_BROWSER=1 (CI) makes that a failure.
 """
 
@@ -187,9 +187,24 @@ def full_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_full_report_renders_without_errors_or_network(page: Page, full_report: Path) -> None:
     page.open(full_report)
-    charts = page.js("document.querySelectorAll('.plotly-graph-div').length")
-    assert charts == 5  # rps, latency, spectrum, errors, trend
-    page.wait_until(f"document.querySelectorAll('.plotly-graph-div .main-svg').length >= {charts}")
+    charts = page.js(CHARTS)
+    assert [c["id"] for c in charts] == [
+        "chart-rps",
+        "chart-latency",
+        "chart-spectrum",
+        "chart-errors",
+        "chart-trend",
+    ]
+    for chart in charts:
+        # Drawn: data series painted with a real extent, labels rendered as text.
+        assert chart["series"] >= 2, chart
+        assert chart["paintedSeries"] == chart["series"], chart
+        assert chart["texts"] >= 8, chart
+        # Readable on a laptop: drawn at its design size (12 px text stays 12 px), in its box.
+        assert 0.9 <= chart["scale"] <= 1.1, chart
+        assert chart["right"] <= chart["boxRight"] + 0.5, chart
+        assert chart["height"] >= 200, chart
+    assert page.js("document.scripts.length") == 1  # the matrix helper; charts need none
     assert page.console_errors() == []
     outside = [u for u in page.requested_urls() if not u.startswith(("file:", "data:", "blob:"))]
     assert outside == [], f"the page reached for the network: {outside}"
@@ -197,6 +212,29 @@ def test_full_report_renders_without_errors_or_network(page: Page, full_report: 
     page.screenshot(ARTIFACTS / "report-top.png", full_page=False)
     page.screenshot(ARTIFACTS / "report.png", full_page=True)
 
+
+# Each inline chart: its size against its viewBox and its box, its series and their extent.
+CHARTS = """
+[...document.querySelectorAll('svg.chart-svg')].map(svg => {
+  const box = svg.getBoundingClientRect();
+  const parent = svg.parentElement.getBoundingClientRect();
+  const series = [...svg.querySelectorAll('g[id*="-series-"]')];
+  const painted = new Set(series.filter(g => {
+    const b = g.getBBox();
+    return b.width > 0 || b.height > 0;
+  }).map(g => g.id.replace(/-bar-\\d+$/, '')));
+  return {
+    id: svg.id,
+    scale: box.width / svg.viewBox.baseVal.width,
+    height: box.height,
+    right: box.right,
+    boxRight: parent.right,
+    series: new Set(series.map(g => g.id.replace(/-bar-\\d+$/, ''))).size,
+    paintedSeries: painted.size,
+    texts: svg.querySelectorAll('text').length,
+  };
+})
+"""
 
 VISIBLE = """
 (() => {
@@ -253,6 +291,7 @@ def test_a_bare_report_renders_without_errors(page: Page, tmp_path: Path) -> Non
     path = build_report(tmp_path).path
     page.open(path)
     assert page.console_errors() == []
+    assert page.js("document.querySelectorAll('svg').length") == 0
     text = page.js("document.body.innerText")
     assert "The load test did not run" in text
     assert "No earlier runs" in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import re
 import shutil
@@ -233,14 +234,160 @@ def test_errors_and_throttled_are_listed_by_reason(build: Any) -> None:
     assert ["getKitten", "throttled (429, retried)", "5"] in rows
 
 
-def test_charts_are_plotly_and_the_page_needs_no_network(build: Any) -> None:
+CHARTS = ("chart-rps", "chart-latency", "chart-spectrum", "chart-errors", "chart-trend")
+# Vertices of an SVG path: "M x y L x y ..." (matplotlib writes absolute commands only).
+VERTEX = re.compile(r"[ML] -?[\d.]+ -?[\d.]+")
+
+
+def _charts(dom: Node) -> dict[str, Node]:
+    return {n.attrs["id"]: n for n in dom.find_all("svg", "chart-svg")}
+
+
+def _series(chart: Node) -> dict[str, list[Node]]:
+    """The chart's data series (lines and bars, by their SVG group id) and their paths."""
+    prefix = chart.attrs["id"] + "-series-"
+    groups = [g for g in chart.find_all("g") if g.attrs.get("id", "").startswith(prefix)]
+    found: dict[str, list[Node]] = {}
+    for group in groups:
+        name = re.sub(r"-bar-\d+$", "", group.attrs["id"].removeprefix(prefix))
+        found.setdefault(name, []).extend(group.find_all("path"))
+    return found
+
+
+def _vertices(path: Node) -> int:
+    return len(VERTEX.findall(path.attrs.get("d", "")))
+
+
+def _texts(chart: Node) -> list[str]:
+    return [t.text() for t in chart.find_all("text")]
+
+
+def test_charts_are_inline_svg_drawn_by_matplotlib(build: Any) -> None:
+    dom, _ = build()
+    charts = _charts(dom)
+    assert tuple(charts) == CHARTS
+    for ident, chart in charts.items():
+        # Drawn by matplotlib: its generator stamp, its group names, text kept as text.
+        assert chart.find_all("dc:title")[0].text().startswith("Matplotlib v"), ident
+        assert chart.find_all("g")[0].attrs["id"] == f"{ident}-figure_1"
+        assert len(chart.find_all("text")) >= 8, ident
+        # Sized by the page's CSS from its viewBox (px at the width the page gives it).
+        width = float(chart.attrs["viewbox"].split()[2])
+        assert width in (578, 1180), ident
+        assert "width" not in chart.attrs
+        assert "height" not in chart.attrs
+        # Accessible: a role, a label, and a <title> first that says the same.
+        label = chart.attrs["aria-label"]
+        assert chart.attrs["role"] == "img"
+        first = next(c for c in chart.children if isinstance(c, Node))
+        assert (first.tag, first.text()) == ("title", label)
+        assert len(label) > 20, label
+    load_data = load("load.json")
+    seconds = len(load_data["timeseries"])
+    rps = _series(charts["chart-rps"])
+    assert [_vertices(p) for p in rps["1-requests-s"]] == [seconds]
+    errors = sum(1 for p in load_data["timeseries"] if p["errors"])
+    assert len(rps["2-errors-s"]) == errors  # one bar per second that had errors
+    throttled = sum(1 for p in load_data["timeseries"] if p["throttled"])
+    assert [_vertices(p) for p in rps["3-429s-s"]] == [4] * throttled  # rectangles
+    latency = _series(charts["chart-latency"])
+    assert sorted(latency) == ["1-p50", "2-p95", "3-p99"]  # no corrected p99 recorded here
+    assert all(_vertices(p) == seconds for paths in latency.values() for p in paths)
+    assert "Requests per second" in _texts(charts["chart-rps"])
+    assert "errors, 429s /s" in _texts(charts["chart-rps"])
+
+
+def test_the_spectrum_is_log_scaled_with_corrected_lines_dashed(build: Any) -> None:
+    dom, _ = build()
+    spectrum = _charts(dom)["chart-spectrum"]
+    series = _series(spectrum)
+    operations = load("load.json")["operations"]
+    assert len(series) == 2 * len(operations)
+    for name, paths in series.items():
+        line = paths[0]
+        dashed = "stroke-dasharray" in line.attrs["style"]
+        assert dashed == name.endswith("-corrected"), name
+        assert _vertices(line) == len(operations["listKittens"]["spectrum"]), name
+    labels = _texts(spectrum)
+    for tick in ("50%", "90%", "99%", "99.9%", "99.99%", "max", "1", "10", "100"):
+        assert tick in labels, tick
+    # Each extra nine gets the same width: 90%, 99%, 99.9% ticks are evenly spaced.
+    ticks = {t.text(): t for t in spectrum.find_all("text")}
+    xs = [float(ticks[p].attrs["x"]) for p in ("90%", "99%", "99.9%", "99.99%")]
+    gaps = [b - a for a, b in itertools.pairwise(xs)]
+    assert max(gaps) - min(gaps) < 1.0, gaps
+
+
+def test_a_corrected_p99_over_time_is_drawn_dashed(report_dir: Path, build: Any) -> None:
+    data = load("load.json")
+    for point in data["timeseries"]:
+        point["p99_corrected"] = point["p99"] * 3
+    (report_dir / "load.json").write_text(json.dumps(data))
+    dom, _ = build()
+    latency = _series(_charts(dom)["chart-latency"])
+    assert sorted(latency) == ["1-p50", "2-p95", "3-p99", "4-p99-corrected"]
+    assert "stroke-dasharray" in latency["4-p99-corrected"][0].attrs["style"]
+    assert "stroke-dasharray" not in latency["3-p99"][0].attrs["style"]
+    assert "p99 corrected" in _texts(_charts(dom)["chart-latency"])
+
+
+def test_errors_and_trend_charts_show_every_reason_and_run(build: Any) -> None:
+    dom, _ = build()
+    charts = _charts(dom)
+    errors = charts["chart-errors"]
+    labels = _texts(errors)
+    for reason in ("status 500 not documented", "timeout after 5s", "throttled (429)"):
+        assert reason in labels
+    assert {"3", "1", "8"} <= set(labels)  # the total at each bar's end
+    bars = _series(errors)
+    assert sorted(bars) == ["1-listkittens", "2-getkitten"]
+    assert len(bars["1-listkittens"]) == 2  # status 500 and throttled; no timeouts
+    trend = _series(charts["chart-trend"])
+    runs = len(list((RESULTS / "history").glob("*.json"))) + 1  # the earlier ones and this
+    for name in ("1-p95-ms", "2-p99-ms", "3-requests-s"):
+        assert _vertices(trend[name][0]) == runs, name
+    assert len(trend["4-conformance-failures"]) == runs
+    assert "11-24 10:00" in _texts(charts["chart-trend"])
+
+
+def test_chart_text_from_result_files_stays_plain_text(report_dir: Path, build: Any) -> None:
+    """A reason with markup or "$" (TeX to matplotlib) is shown as written, never run."""
+    data = load("load.json")
+    odd = '<img src=x onerror=alert(1)> costs $5 & "$6"'
+    data["operations"]["getKitten"]["failures_by_reason"] = {odd: 2}
+    (report_dir / "load.json").write_text(json.dumps(data))
     dom, text = build()
-    charts = {n.attrs["id"] for n in dom.find_all("div", "plotly-graph-div")}
-    assert charts == {"chart-rps", "chart-latency", "chart-spectrum", "chart-errors", "chart-trend"}
-    assert text.count("* plotly.js v") == 1  # the library, inline, once
-    assert not [n for n in dom.walk() if "src" in n.attrs or n.tag == "link"]
-    assert not re.search(r"<(script|img|iframe)[^>]+src=", text)
-    assert len(text.encode()) < 6_000_000
+    assert odd in _texts(_charts(dom)["chart-errors"])
+    assert not dom.find_all("img")
+    assert "<img" not in text
+
+
+def test_charts_are_the_same_bytes_for_the_same_results(build: Any) -> None:
+    first, second = build()[1], build()[1]
+    svg = re.compile(r"<svg.*?</svg>", re.DOTALL)
+    assert svg.findall(first) == svg.findall(second)
+    assert len(svg.findall(first)) == len(CHARTS)
+
+
+def test_the_page_is_small_and_needs_no_network(build: Any) -> None:
+    dom, text = build()
+    assert len(text.encode()) < 400_000  # ~120 kB today; plotly.js alone was 4.8 MB
+    assert not [n for n in dom.walk() if "src" in n.attrs or n.tag in ("link", "iframe", "img")]
+    links = [
+        value
+        for n in dom.walk()
+        for key, value in n.attrs.items()
+        if key in ("href", "xlink:href", "rdf:resource", "action", "poster")
+    ]
+    assert links  # the charts' own references: clip paths, markers
+    assert all(v.startswith("#") for v in links), sorted(set(links))[:5]
+    assert re.findall(r"url\((?!#)", text) == []
+    assert "@import" not in text
+    scripts = dom.find_all("script")
+    assert len(scripts) == 1
+    assert len(scripts[0].text()) < 2_000  # opens a failure from the matrix; charts need none
+    ids = [n.attrs["id"] for n in dom.walk() if "id" in n.attrs]
+    assert len(ids) == len(set(ids)), "an id is used twice (matplotlib numbers per chart)"
 
 
 def test_docs_drift_and_examples_are_shown(build: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from vanceqa.report import charts
+from vanceqa.report.figures import to_svg
 from vanceqa.report.markup import badge, esc, fmt_duration, fmt_ms, fmt_num, slug, table
 from vanceqa.report.results import JSON, load_error_rate, overall_stats
 
@@ -138,8 +139,8 @@ def section(data: JSON | None) -> str:
         parts.append(f'<p class="problem">The load test stopped early: {esc(data["aborted"])}</p>')
     parts.append(slo_table(slo))
     if timeseries:
-        rps = charts.to_div(charts.throughput_chart(timeseries), "chart-rps")
-        latency = charts.to_div(charts.latency_chart(timeseries), "chart-latency")
+        rps = to_svg(charts.throughput_chart(timeseries), "chart-rps")
+        latency = to_svg(charts.latency_chart(timeseries), "chart-latency")
         parts += [
             '<h3>Over time</h3><div class="charts two">',
             f'<div class="chart">{rps}</div><div class="chart">{latency}</div></div>',
@@ -150,10 +151,10 @@ def section(data: JSON | None) -> str:
     parts += ['<h3>Latency percentiles (HDR)</h3><div class="cards">', *tables, "</div>"]
     if any(stats.get("spectrum") for stats in operations.values()):
         figure = charts.spectrum_chart(operations)
-        parts.append(f'<div class="chart">{charts.to_div(figure, "chart-spectrum")}</div>')
+        parts.append(f'<div class="chart">{to_svg(figure, "chart-spectrum")}</div>')
     parts.append("<h3>Errors and throttling</h3>")
     if any(s.get("failures_by_reason") or s.get("throttled") for s in operations.values()):
         figure = charts.errors_chart(operations)
-        parts.append(f'<div class="chart">{charts.to_div(figure, "chart-errors")}</div>')
+        parts.append(f'<div class="chart">{to_svg(figure, "chart-errors")}</div>')
     parts += [errors_table(operations), "</section>"]
     return "".join(parts)

@@ -1,4 +1,4 @@
-"""Assemble reports/index.html: one file, styles and plotly.js inline, no network."""
+"""Assemble reports/index.html: one file, styles and SVG charts inline, no network."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from vanceqa import __version__
 from vanceqa.report import conformance_view, docs_view, load_view, trend_view
-from vanceqa.report.charts import plotly_js
 from vanceqa.report.history import TrendRow
 from vanceqa.report.markup import badge, esc, fmt_duration
 from vanceqa.report.results import JSON, Results
@@ -126,7 +125,7 @@ def phase_cards(page: PageInput) -> str:
 
 
 def render(page: PageInput, clean: Callable[[str], str] = lambda html: html) -> str:
-    """The complete HTML document; `clean` sees all of it except the plotly.js bundle."""
+    """The complete HTML document, all of it passed through `clean` (the token scrubber)."""
     results = page.results
     notes = "".join(f'<p class="problem">{esc(n)}</p>' for n in page.notes)
     nav = "".join(
@@ -155,10 +154,9 @@ def render(page: PageInput, clean: Callable[[str], str] = lambda html: html) -> 
         ]
     )
     title = f"{page.verdict.word} · vanceqa report · {_when(results)}"
-    head = clean(
+    return clean(
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{esc(title)}</title><style>{CSS}</style>"
+        f"<title>{esc(title)}</title><style>{CSS}</style></head>"
+        f"<body>{body}<script>{SCRIPT}</script></body></html>\n"
     )
-    rest = clean(f"</head><body>{body}<script>{SCRIPT}</script></body></html>\n")
-    return f'{head}<script type="text/javascript">{plotly_js()}</script>{rest}'

@@ -74,7 +74,9 @@ blockquote { margin:0; border-left:3px solid #93c5fd; padding:2px 10px; color:#1
 .charts.two { display:grid; grid-template-columns:1fr 1fr; gap:14px; }
 @media (max-width: 900px) { .charts.two { grid-template-columns:1fr; } }
 .chart { border:1px solid var(--line); border-radius:8px; padding:4px; margin:10px 0;
-  min-width:0; }
+  min-width:0; background:#fff; }
+/* matplotlib's SVG, scaled to the box: its viewBox is drawn for the box's width in px. */
+.chart svg { display:block; width:100%; height:auto; }
 footer { color:var(--muted); font-size:12px; margin-top:24px; }
 @media print { nav { display:none; } section { break-inside:avoid-page; } }
 """

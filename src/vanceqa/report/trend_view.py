@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from vanceqa.report import charts
+from vanceqa.report.figures import to_svg
 from vanceqa.report.history import TrendRow
 from vanceqa.report.markup import badge, esc, fmt_ms, fmt_num, table
 from vanceqa.report.results import JSON
@@ -67,7 +68,7 @@ def section(rows: list[TrendRow], entries: list[JSON], margin: float, window: in
     parts.append(table(["figure", "this run", "baseline", "change", ""], table_rows, css="trend"))
     if len(entries) > 1:
         parts.append(
-            f'<div class="chart">{charts.to_div(charts.trend_chart(entries), "chart-trend")}</div>'
+            f'<div class="chart">{to_svg(charts.trend_chart(entries), "chart-trend")}</div>'
         )
     parts.append("</section>")
     return "".join(parts)

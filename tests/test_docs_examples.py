@@ -6,18 +6,24 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import respx
 
-from tests.conftest import API_TOKEN, ROOT
-from vanceqa.docs.examples import run_examples
+from tests.conftest import API_TOKEN, DATA, ROOT
+from vanceqa.docs.examples import ExampleResult, run_examples
 from vanceqa.docs.model import DocsPage
 from vanceqa.docs.parser import parse_page
 from vanceqa.docs.plan import PlannedExample, plan_examples
-from vanceqa.target import MockServer, TargetConfig
+from vanceqa.target import MockServer, TargetConfig, serve_mock
 
 OURS = ROOT / "fixtures" / "docs" / "index.html.md"
 SLATE = ROOT / "tests" / "slate"
@@ -208,6 +214,156 @@ def test_results_never_carry_the_token(ours: DocsPage) -> None:
     assert "[REDACTED]" in text
 
 
+# -- live values: the docs' id is not on the target (respx stages it) --------------------------
+
+
+def item_result(results: list[ExampleResult]) -> ExampleResult:
+    [result] = [r for r in results if r.endpoint == "GET /kittens/<ID>"]
+    return result
+
+
+def test_reads_know_where_to_find_a_live_id_writes_never(ours: DocsPage) -> None:
+    plans = by_label(plan_examples(ours, target(destructive=True, delete_ids=(5,))))
+    live = plans["GET /kittens/<ID>"].live
+    assert live is not None
+    assert (live.parameter, live.docs_value, live.collection) == ("ID", "2", "GET /api/kittens")
+    assert live.collection_url == f"{BASE}/api/kittens"
+    assert live.url_with("15") == f"{BASE}/api/kittens/15"
+    assert plans["GET /api/kittens"].live is None  # no path parameter
+    assert plans["DELETE /kittens/<ID>"].live is None  # only the ids the user named
+
+
+@respx.mock(base_url=BASE, assert_all_called=False)
+def test_a_missing_docs_id_is_replaced_by_a_listed_one(
+    respx_mock: respx.MockRouter, ours: DocsPage
+) -> None:
+    respx_mock.get("/api/kittens").respond(json=[{**KITTEN, "id": 15}, {**KITTEN, "id": 16}])
+    respx_mock.get("/api/kittens/2").respond(404, json={"error": "not found"})
+    respx_mock.get("/api/kittens/15").respond(json={**KITTEN, "id": 15})
+    result = item_result(run(ours, target())[0])
+    assert (result.outcome, result.status) == ("passed", 200)
+    assert result.message == "the docs' ID 2 is not on the target; used 15 from GET /api/kittens"
+    assert str(result.curl).endswith(f"{BASE}/api/kittens/15")  # the request judged
+    collection = [c.request for c in respx_mock.calls if c.request.url.path == "/api/kittens"]
+    assert all(r.headers["Authorization"] == TOKEN for r in collection)
+
+
+@respx.mock(base_url=BASE, assert_all_called=False)
+def test_a_target_that_404s_every_id_still_fails(
+    respx_mock: respx.MockRouter, ours: DocsPage
+) -> None:
+    respx_mock.get("/api/kittens").respond(json=[KITTEN])
+    respx_mock.get(url__regex=r"/api/kittens/\w+$").respond(404, json={"error": "not found"})
+    result = item_result(run(ours, target())[0])
+    assert (result.outcome, result.status) == ("failed", 404)
+    assert str(result.message).startswith(
+        "the docs' ID 2 is not on the target; used 3 from GET /api/kittens; status 404, "
+        "the docs show a 2xx answer"
+    )
+
+
+@respx.mock(base_url=BASE, assert_all_called=False)
+def test_a_404_for_a_listed_docs_id_fails_without_a_substitute(
+    respx_mock: respx.MockRouter, ours: DocsPage
+) -> None:
+    respx_mock.get("/api/kittens").respond(json=[{**KITTEN, "id": 9}, {**KITTEN, "id": 2}])
+    item = respx_mock.get(url__regex=r"/api/kittens/\w+$").respond(404, json={})
+    result = item_result(run(ours, target())[0])
+    assert result.outcome == "failed"
+    assert "the docs' ID 2 answered 404, yet GET /api/kittens lists it" in str(result.message)
+    assert [c.request.url.path for c in item.calls] == ["/api/kittens/2"]
+
+
+@pytest.mark.parametrize(
+    ("listing", "reason"),
+    [
+        (httpx.Response(200, json=[]), "GET /api/kittens lists no items"),
+        (httpx.Response(200, json={"total": 0}), "GET /api/kittens answered no array of items"),
+        (httpx.Response(200, json=[{"name": "Tom"}]), "has no field 'ID' or 'id'"),
+        (httpx.Response(200, json=[{"id": None}]), "has no usable 'id'"),
+        (httpx.Response(500, json={}), "GET /api/kittens answered 500"),
+        (httpx.Response(200, text="<ul></ul>"), "GET /api/kittens answered no JSON"),
+    ],
+    ids=["empty", "no-array", "no-field", "null-id", "error", "not-json"],
+)  # fmt: skip
+def test_without_a_live_id_the_example_is_skipped(
+    ours: DocsPage, listing: httpx.Response, reason: str
+) -> None:
+    with respx.mock(base_url=BASE, assert_all_called=False) as router:
+        router.get("/api/kittens").mock(return_value=listing)
+        router.get("/api/kittens/2").respond(404, json={})
+        result = item_result(run(ours, target())[0])
+    assert (result.outcome, result.status) == ("skipped", 404)
+    assert str(result.message).startswith("the docs' ID 2 is not on the target (404) and ")
+    assert reason in str(result.message)
+
+
+def test_without_a_collection_endpoint_the_example_is_skipped(tmp_path: Path) -> None:
+    page_file = tmp_path / "index.html.md"
+    page_file.write_text(
+        "# Things\n\n```shell\ncurl https://x.example.com/v2/things/5 -H 'X-Api-Key: k'\n```\n\n"
+        "`GET https://x.example.com/v2/things/{thing_id}`\n",
+        encoding="utf-8",
+    )
+    with respx.mock(base_url=BASE, assert_all_called=True) as router:
+        router.get("/v2/things/5").respond(404, json={})
+        [result], _ = run(parse_page(page_file), target())
+    assert result.outcome == "skipped"
+    assert result.message == (
+        "the docs' thing_id 5 is not on the target (404) and the page documents no "
+        "GET /v2/things to find one on: not judged"
+    )
+
+
+def test_a_documented_404_is_not_replaced(tmp_path: Path) -> None:
+    page_file = tmp_path / "index.html.md"
+    page_file.write_text(
+        "# Things\n\n```shell\ncurl https://x.example.com/things/0\n```\n\n"
+        '> Returns 404 for an unknown thing:\n\n```json\n{"error": "no"}\n```\n\n'
+        "`GET https://x.example.com/things/<ID>`\n\n# List\n\n`GET https://x.example.com/things`\n",
+        encoding="utf-8",
+    )
+    with respx.mock(base_url=BASE, assert_all_called=False) as router:
+        listing = router.get("/things").respond(json=[{"id": 1}])
+        router.get("/things/0").respond(404, json={"error": "gone"})
+        results, _ = run(parse_page(page_file), target())
+    assert [(r.outcome, r.message) for r in results if r.status] == [("passed", None)]
+    assert not listing.called
+
+
+def test_petstore_takes_the_id_from_an_object_answer() -> None:
+    page = parse_page(SLATE / "petstore" / "index.html.md")
+    pet = {"id": 41, "name": "Rex", "species": "dog", "age": 3.0, "vaccinated": False}
+    with respx.mock(base_url=BASE, assert_all_called=False) as router:
+        router.get("/v1/pets").respond(json={"pets": [pet], "next": None})
+        router.get("/v1/pets/17").respond(404, json={"message": "no pet"})
+        router.get("/v1/pets/41").respond(json=pet)
+        results, _ = run(page, target())
+        listing = [c.request for c in router.calls if c.request.url.path == "/v1/pets"]
+    [result] = [r for r in results if r.endpoint == "GET /v1/pets/{petId}"]
+    assert (result.outcome, result.status) == ("passed", 200)
+    assert result.message == "the docs' petId 17 is not on the target; used 41 from GET /v1/pets"
+    assert listing[-1].headers["X-Api-Key"] == TOKEN
+    assert listing[-1].url.query == b""  # the bare collection, not the docs' filtered page
+
+
+def test_deletes_are_never_given_a_live_id(ours: DocsPage) -> None:
+    config = target(destructive=True, delete_ids=(5,))
+    with respx.mock(base_url=BASE, assert_all_called=False) as router:
+        listing = router.get("/api/kittens").respond(json=[KITTEN])
+        router.get("/api/kittens/2").respond(json=KITTEN)
+        router.delete("/api/kittens/5").respond(404, json={})
+        results, _ = run(ours, config)
+    deleting = results[-1]
+    assert (deleting.endpoint, deleting.outcome, deleting.status) == (
+        "DELETE /kittens/<ID>",
+        "failed",
+        404,
+    )
+    assert "not on the target" not in str(deleting.message)
+    assert listing.call_count == 1  # the list example itself, no lookup
+
+
 # -- real sockets --------------------------------------------------------------------------------
 
 
@@ -282,36 +438,148 @@ def test_cli_examples_against_a_dead_host(tmp_path: Path) -> None:
     assert [e["outcome"] for e in document["examples"]] == ["failed", "skipped", "skipped"]
 
 
+@pytest.fixture(scope="module")
+def alt_mock() -> Iterator[MockServer]:
+    """The mock with the second data set: other ids, no kitten 2."""
+    with serve_mock(data=DATA / "kittens-alt.json") as server:
+        yield server
+
+
+def first_listed_id(server: MockServer) -> int:
+    listing = httpx.get(
+        f"{server.base_url}/api/kittens", headers={"Authorization": server.api_token}
+    )
+    return int(listing.json()[0]["id"])
+
+
+NO_DELETE = "DELETE runs only with --destructive and --delete-id"
+
+
+@pytest.mark.socket
+def test_examples_pass_on_other_data_with_a_live_id(ours: DocsPage, alt_mock: MockServer) -> None:
+    config = alt_mock.target()
+    missing = httpx.get(
+        f"{alt_mock.base_url}/api/kittens/2", headers={"Authorization": alt_mock.api_token}
+    )
+    assert missing.status_code == 404  # the docs' id is really not there
+    results, stopped = run_examples(plan_examples(ours, config), config)
+    assert stopped is None
+    live = first_listed_id(alt_mock)
+    assert [(r.endpoint, r.outcome, r.status, r.message) for r in results] == [
+        ("GET /api/kittens", "passed", 200, None),
+        (
+            "GET /kittens/<ID>",
+            "passed",
+            200,
+            f"the docs' ID 2 is not on the target; used {live} from GET /api/kittens",
+        ),
+        ("DELETE /kittens/<ID>", "skipped", None, NO_DELETE),
+    ]  # fmt: skip
+
+
+@pytest.mark.socket
+def test_cli_examples_show_the_live_id(tmp_path: Path, alt_mock: MockServer) -> None:
+    result = vanceqa(
+        "docs", "examples", "--base-url", alt_mock.base_url, "--api-token", alt_mock.api_token,
+        "--report-dir", str(tmp_path),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    note = f"the docs' ID 2 is not on the target; used {first_listed_id(alt_mock)} from"
+    assert note in result.stdout
+    document = json.loads((tmp_path / "docs.json").read_text(encoding="utf-8"))
+    [item] = [e for e in document["examples"] if e["endpoint"] == "GET /kittens/<ID>"]
+    assert (item["outcome"], item["status"]) == ("passed", 200)
+    assert note in item["message"]
+    assert alt_mock.api_token not in result.stdout + result.stderr + json.dumps(document)
+
+
+class _NoItems(BaseHTTPRequestHandler):
+    """A broken server: lists kittens, but answers 404 for every one of them."""
+
+    def do_GET(self) -> None:
+        if self.headers.get("Authorization") != TOKEN:
+            status, body = 401, {"error": "Unauthorized"}
+        elif self.path.split("?")[0] == "/api/kittens":
+            status, body = 200, [KITTEN, {**KITTEN, "id": 4}]
+        else:
+            status, body = 404, {"error": "Not Found"}
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def serve_no_items() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _NoItems)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def conformance_docs_module(
+    base_url: str, token: str, out: Path
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable, "-m", "pytest", "conformance/test_docs_examples.py",
+            "--base-url", base_url, "--api-token", token,
+            "--conformance-json", str(out), "--junitxml", str(out.with_suffix(".xml")),
+            "-p", "no:cacheprovider",
+        ],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )  # fmt: skip
+
+
+def records_by_test(out: Path) -> dict[str, dict[str, Any]]:
+    results = json.loads(out.read_text())["results"]
+    return {r["nodeid"].split("[")[1].rstrip("]"): r for r in results}
+
+
+@pytest.mark.socket
+def test_conformance_module_uses_a_live_id_on_other_data(
+    tmp_path: Path, alt_mock: MockServer
+) -> None:
+    out = tmp_path / "conformance.json"
+    result = conformance_docs_module(alt_mock.base_url, alt_mock.api_token, out)
+    assert result.returncode == 0, result.stdout[-3000:]
+    records = records_by_test(out)
+    assert records["GET /kittens/<ID> index.html.md:155"]["outcome"] == "passed"
+    junit = out.with_suffix(".xml").read_text(encoding="utf-8")
+    root = ET.fromstring(junit)  # noqa: S314 - our own report
+    notes = [p.get("value") for p in root.iter("property") if p.get("name") == "note"]
+    live = first_listed_id(alt_mock)
+    assert notes == [f"the docs' ID 2 is not on the target; used {live} from GET /api/kittens"]
+    assert alt_mock.api_token not in result.stdout + out.read_text() + junit
+
+
 @pytest.mark.socket
 def test_conformance_module_reports_a_broken_example(tmp_path: Path) -> None:
-    """The docs' examples inside the conformance suites: a server without kitten 2 breaks
-    the docs' `GET /api/kittens/2`, and the failure lands in conformance.json, redacted."""
-    from vanceqa.target import serve_mock
-
-    data = json.loads((ROOT / "fixtures" / "kittens.json").read_text(encoding="utf-8"))
-    data["kittens"] = [k for k in data["kittens"] if k["id"] != 2]
-    data_file = tmp_path / "kittens.json"
-    data_file.write_text(json.dumps(data), encoding="utf-8")
+    """A server that answers 404 for every kitten breaks the docs' `GET /api/kittens/2`,
+    live id or not, and the failure lands in conformance.json, redacted."""
     out = tmp_path / "conformance.json"
-    with serve_mock(data=data_file) as server:
-        result = subprocess.run(
-            [
-                sys.executable, "-m", "pytest", "conformance/test_docs_examples.py",
-                "--base-url", server.base_url, "--api-token", server.api_token,
-                "--conformance-json", str(out), "-p", "no:cacheprovider",
-            ],
-            capture_output=True, text=True, timeout=120, cwd=ROOT,
-        )  # fmt: skip
+    with serve_no_items() as base_url:
+        result = conformance_docs_module(base_url, TOKEN, out)
     assert result.returncode == 1, result.stdout[-3000:]
-    records = {
-        r["nodeid"].split("[")[1].rstrip("]"): r for r in json.loads(out.read_text())["results"]
-    }
+    records = records_by_test(out)
     assert records["GET /api/kittens index.html.md:89"]["outcome"] == "passed"
     broken = records["GET /kittens/<ID> index.html.md:155"]
     assert broken["outcome"] == "failed"
     assert broken["operation"] == "getKitten"
     assert broken["failure"]["status"] == 404
+    assert "the docs' ID 2 is not on the target; used 3 from" in broken["failure"]["message"]
+    assert broken["failure"]["curl"].endswith("/api/kittens/3")
     assert "[REDACTED]" in broken["failure"]["curl"]
     deleting = records["DELETE /kittens/<ID> index.html.md:209"]
     assert deleting["outcome"] == "skipped"  # no --destructive given
-    assert server.api_token not in result.stdout + out.read_text()
+    assert TOKEN not in result.stdout + out.read_text()

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from vanceqa.docs.jsonish import shape_differences
+from vanceqa.docs.livevalues import LiveLookup, LiveValue, pick_live_value
 from vanceqa.docs.plan import PlannedExample
 from vanceqa.redact import curl_line, redact_text
 from vanceqa.target import TargetConfig
@@ -73,44 +74,120 @@ def run_example(
     *,
     strict_keys: bool = False,
     sleep: Callable[[float], None] = time.sleep,
+    pace: Callable[[], None] | None = None,
 ) -> ExampleResult:
-    """Send one planned example and judge the answer. Raises Maintenance / Unreachable."""
+    """Send one planned example and judge the answer. Raises Maintenance / Unreachable.
+
+    A read whose path value the target does not know (404) is run again with a live
+    value from the sibling collection (`livevalues.py`), or skipped when there is none;
+    `pace` runs before each of those extra requests.
+    """
     if plan.skip:
         return skipped(plan, plan.skip)
     secrets = target.secrets
-    repro = curl_line(plan.method, plan.url, plan.headers, secrets)
     started = time.monotonic()
-    response: httpx.Response | None = None
-    for attempt in range(RETRIES_ON_429 + 1):
-        try:
-            response = client.request(
-                plan.method,
-                plan.url,
-                headers=plan.headers,
-                content=plan.content,
-                files=[(k, (None, v)) for k, v in plan.form] or None,
+    url = plan.url
+    response = _send(client, plan.method, url, plan, secrets, sleep)
+    note: str | None = None
+    lookup = plan.live
+    expected_family = plan.expected.family if plan.expected else "2xx"
+    if lookup is not None and response.status_code == 404 and expected_family != "4xx":
+        docs = f"the docs' {lookup.parameter} {lookup.docs_value}"
+        live = _live_value(lookup, plan, client, secrets, sleep, pace)
+        where = lookup.collection or f"GET {lookup.collection_path}"
+        if live.lists_docs_value:
+            note = f"{docs} answered 404, yet {where} lists it"
+        elif live.value is None:
+            return ExampleResult(
+                plan.label,
+                plan.language,
+                plan.source.file,
+                plan.source.line,
+                "skipped",
+                404,
+                f"{docs} is not on the target (404) and {live.problem}: not judged",
+                curl_line(plan.method, url, plan.headers, secrets),
+                time.monotonic() - started,
             )
-        except httpx.TransportError as exc:
-            raise Unreachable(redact_text(f"{plan.url}: {exc}", secrets)) from None
-        if response.status_code != 429 or attempt == RETRIES_ON_429:
-            break
-        sleep(_retry_after(response))
-    assert response is not None
-    duration = time.monotonic() - started
-    result = _judge(plan, response, strict_keys, secrets)
+        else:
+            note = f"{docs} is not on the target; used {live.value} from {where}"
+            url = lookup.url_with(live.value)
+            if pace is not None:
+                pace()
+            response = _send(client, plan.method, url, plan, secrets, sleep)
+    outcome, message = _judge(plan, response, strict_keys, secrets)
     if response.status_code == 503:
         raise Maintenance(f"{plan.label} answered 503: the target is in maintenance")
+    if note is not None:
+        message = note if message is None else f"{note}; {message}"
     return ExampleResult(
         plan.label,
         plan.language,
         plan.source.file,
         plan.source.line,
-        result[0],
+        outcome,
         response.status_code,
-        result[1],
-        repro,
-        duration,
+        message,
+        curl_line(plan.method, url, plan.headers, secrets),
+        time.monotonic() - started,
     )
+
+
+def _send(
+    client: httpx.Client,
+    method: str,
+    url: str,
+    plan: PlannedExample,
+    secrets: tuple[str, ...],
+    sleep: Callable[[float], None],
+    *,
+    with_body: bool = True,
+) -> httpx.Response:
+    """One request with the plan's headers (and body), a 429 waited out (bounded)."""
+    response: httpx.Response | None = None
+    for attempt in range(RETRIES_ON_429 + 1):
+        try:
+            response = client.request(
+                method,
+                url,
+                headers=plan.headers,
+                content=plan.content if with_body else None,
+                files=([(k, (None, v)) for k, v in plan.form] or None) if with_body else None,
+            )
+        except httpx.TransportError as exc:
+            raise Unreachable(redact_text(f"{url}: {exc}", secrets)) from None
+        if response.status_code != 429 or attempt == RETRIES_ON_429:
+            break
+        sleep(_retry_after(response))
+    assert response is not None
+    return response
+
+
+def _live_value(
+    lookup: LiveLookup,
+    plan: PlannedExample,
+    client: httpx.Client,
+    secrets: tuple[str, ...],
+    sleep: Callable[[float], None],
+    pace: Callable[[], None] | None,
+) -> LiveValue:
+    """Ask the sibling collection (with the example's headers: the user's token) for a value."""
+    if lookup.collection is None:
+        return LiveValue(
+            problem=f"the page documents no GET {lookup.collection_path} to find one on"
+        )
+    if pace is not None:
+        pace()
+    answer = _send(client, "GET", lookup.collection_url, plan, secrets, sleep, with_body=False)
+    if answer.status_code == 503:
+        raise Maintenance(f"{lookup.collection} answered 503: the target is in maintenance")
+    if answer.status_code // 100 != 2:
+        return LiveValue(problem=f"{lookup.collection} answered {answer.status_code}")
+    try:
+        body = answer.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return LiveValue(problem=f"{lookup.collection} answered no JSON")
+    return pick_live_value(lookup, body)
 
 
 def run_examples(
@@ -131,20 +208,18 @@ def run_examples(
     http = client or httpx.Client(timeout=timeout, follow_redirects=False)
     results: list[ExampleResult] = []
     stopped: str | None = None
-    interval = 1.0 / target.max_rps if target.max_rps else 0.0
-    last = 0.0
+    pace = _Pacer(target.max_rps)
     changed = False
     try:
         for plan in plans:
             if stopped:
                 results.append(skipped(plan, f"not run: {stopped}"))
                 continue
-            if interval and not plan.skip:
-                time.sleep(max(0.0, last + interval - time.monotonic()))
-                last = time.monotonic()
+            if not plan.skip:
+                pace()
             changed = changed or (plan.changes_data and not plan.skip)
             try:
-                results.append(run_example(plan, http, target, strict_keys=strict_keys))
+                results.append(run_example(plan, http, target, strict_keys=strict_keys, pace=pace))
             except Maintenance as exc:
                 stopped = str(exc)
                 results.append(skipped(plan, stopped))
@@ -166,6 +241,19 @@ def run_examples(
         if changed and after is not None:
             after()
     return results, stopped
+
+
+class _Pacer:
+    """Keeps the run under `--max-rps`: each call waits for the next request's turn."""
+
+    def __init__(self, max_rps: float | None) -> None:
+        self.interval = 1.0 / max_rps if max_rps else 0.0
+        self.last = 0.0
+
+    def __call__(self) -> None:
+        if self.interval:
+            time.sleep(max(0.0, self.last + self.interval - time.monotonic()))
+            self.last = time.monotonic()
 
 
 def _judge(

@@ -1,7 +1,8 @@
 """Turn each endpoint's curl examples into requests for a target.
 
 The docs' host becomes the target's base URL and the docs' token the user's; a DELETE
-gets an id the user named. Nothing here sends anything: `examples.py` does.
+gets an id the user named; a read learns where a live id can be found should the docs'
+id not be on the target (`livevalues.py`). Nothing here sends anything: `examples.py` does.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from vanceqa.docs.drift_self import CREDENTIAL_HEADERS, CREDENTIAL_PARAMS
+from vanceqa.docs.livevalues import READ_METHODS, LiveLookup, live_lookup
 from vanceqa.docs.model import CodeExample, DocsPage, Endpoint, ExampleResponse, Source
 from vanceqa.docs.requestline import param_name, path_values, segments
 from vanceqa.docs.snippets import CurlCommand, CurlParseError, parse_curl_commands
@@ -34,6 +36,7 @@ class PlannedExample:
     form: list[tuple[str, str]] = field(default_factory=list)
     skip: str | None = None
     expected: ExampleResponse | None = None
+    live: LiveLookup | None = None  # reads only: where to find a live path value on a 404
 
     @property
     def label(self) -> str:
@@ -69,6 +72,10 @@ def plan_examples(
             continue
         for example in shell:
             planned.extend(_plan_block(endpoint, example, target, own_mock, delete_ids))
+    for plan in planned:
+        # Never for DELETE or writes: those touch only the ids the user named.
+        if plan.method in READ_METHODS and not plan.skip:
+            plan.live = live_lookup(plan.endpoint, plan.url, page.endpoints)
     order = {"read": 0, "write": 1, "delete": 2}
     return sorted(planned, key=lambda p: order[_kind(p.method)])
 

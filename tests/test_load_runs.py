@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -477,6 +478,43 @@ def test_corrected_latency_shows_a_stall_the_measured_one_hides(tmp_path: Path) 
     assert corrected["p90"] > raw["p90"]
 
 
+def test_ctrl_c_keeps_what_was_measured(tmp_path: Path) -> None:
+    """An interrupted run still writes load.json, marked as stopped early (exit 130)."""
+    cmd = [sys.executable, "-m", "vanceqa", "load", "--shape", "open", "--rate", "30"]
+    cmd += ["-t", "60s", "--report-dir", str(tmp_path)]
+    process = subprocess.Popen(
+        cmd,
+        env=clean_env(),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # a process group, as a terminal's Ctrl-C reaches
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert process.stdout is not None
+    seen = []
+    try:
+        for line in process.stdout:  # wait until the load has started
+            seen.append(line)
+            if "open model:" in line:
+                break
+        time.sleep(2)
+        assert process.poll() is None, "".join(seen)[-4000:]
+        os.killpg(process.pid, signal.SIGINT)
+        rest, _ = process.communicate(timeout=90)
+        output = "".join(seen) + rest
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == 130, output[-4000:]
+    data = load_json(tmp_path)
+    assert data["overall"]["requests"] > 0
+    assert data["stopped_early"].startswith("stopped after")
+    assert "incomplete: stopped after" in output
+
+
 # -- unusable targets and options ---------------------------------------------------------
 
 
@@ -518,6 +556,7 @@ def test_a_refused_token_is_exit_3(fresh_mock: MockServer, tmp_path: Path) -> No
         (["--weights", "shop=1"], "--weights"),
         (["--base-url", "ftp://x"], "base URL must look like"),
         (["--base-url", "http://127.0.0.1:9"], "needs an API token"),
+        (["--shape", "open", "--rate", "100", "--max-rps", "50"], "exceeds --max-rps 50"),
     ],
 )
 def test_usage_errors_are_exit_2_without_traceback(

@@ -26,9 +26,15 @@ from vanceqa import resources
 from vanceqa.contract import default_contract
 from vanceqa.errors import TargetUnavailable, UsageError
 from vanceqa.load.preflight import preflight
-from vanceqa.load.shapes import SHAPES, plan_shape
+from vanceqa.load.shapes import DEFAULT_RATE, OPEN_SHAPES, SHAPES, plan_shape
 from vanceqa.load.slo import EXIT_SLO_BREACH, load_slo
-from vanceqa.load.units import parse_duration, parse_run_time, parse_think_time, parse_weights
+from vanceqa.load.units import (
+    parse_duration,
+    parse_rate,
+    parse_run_time,
+    parse_think_time,
+    parse_weights,
+)
 from vanceqa.redact import redact_text
 from vanceqa.target import ENV, TargetConfig, add_target_arguments, serve_mock, target_from_args
 
@@ -201,6 +207,10 @@ def run(args: argparse.Namespace) -> int:
     if args.worker:  # the master holds the target, the shape and the SLOs
         return _run_locust(_command(args, run_time, None), dict(os.environ), None)
     target = target_from_args(args)
+    if target.max_rps is not None and args.shape in OPEN_SHAPES:
+        peak = max(parse_rate(args.rate or DEFAULT_RATE))
+        if peak > target.max_rps:
+            raise UsageError(f"--rate {peak:g} req/s exceeds --max-rps {target.max_rps:g}")
     with contextlib.ExitStack() as stack:
         mock_url = None
         if target.is_mock:

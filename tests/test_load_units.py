@@ -123,7 +123,7 @@ def test_open_shapes() -> None:
 def test_the_launcher_does_not_import_locust() -> None:
     """`vanceqa load` must not be patched by gevent: only locust processes import it."""
     code = (
-        "import sys, vanceqa.load.cli, vanceqa.load.report, vanceqa.load.slo;"
+        "import sys, vanceqa.load.cli, vanceqa.load.report, vanceqa.load.slo, vanceqa.load.options;"
         "bad = [m for m in ('locust', 'gevent') if m in sys.modules]; print(bad)"
     )
     result = subprocess.run(

@@ -25,6 +25,7 @@ from pathlib import Path
 from vanceqa import resources
 from vanceqa.contract import default_contract
 from vanceqa.errors import TargetUnavailable, UsageError
+from vanceqa.load.options import MOCK_ENV
 from vanceqa.load.preflight import preflight
 from vanceqa.load.shapes import DEFAULT_RATE, OPEN_SHAPES, SHAPES, plan_shape
 from vanceqa.load.slo import EXIT_SLO_BREACH, load_slo
@@ -39,7 +40,6 @@ from vanceqa.redact import redact_text
 from vanceqa.target import ENV, TargetConfig, add_target_arguments, serve_mock, target_from_args
 
 EXIT_INCOMPLETE = 1
-MOCK_ENV = "VANCEQA_BUNDLED_MOCK"  # the plugin's hidden --bundled-mock option reads it
 SLO_ENV = "VANCEQA_SLO"
 STOP_GRACE_S = 120.0  # beyond the run time: spawning, final reports, the HTML page
 

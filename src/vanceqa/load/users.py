@@ -20,7 +20,7 @@ from locust.exception import CatchResponseError, StopUser
 from vanceqa.load.dispatch import Choice
 
 if TYPE_CHECKING:
-    from vanceqa.load.plugin import LoadState
+    from vanceqa.load.state import LoadState
 
 OK: frozenset[int] = frozenset({200})
 _IDS_CACHE_LIMIT = 64

@@ -1,0 +1,144 @@
+"""Our options on locust's command line, and the settings a run derives from them.
+
+Each option is also read from its VANCEQA_* variable (configargparse), so plain
+`locust -f loadtests/locustfile.py` takes the same target settings as the conformance
+suites; `vanceqa load` passes the tokens that way, never on a command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from typing import Any
+
+from vanceqa import resources
+from vanceqa.load.shapes import SHAPES, ShapePlan, plan_shape
+from vanceqa.load.units import parse_duration, parse_think_time, parse_weights
+from vanceqa.target import ENV
+
+MOCK_ENV = "VANCEQA_BUNDLED_MOCK"  # the URL of a bundled mock `vanceqa load` started
+
+
+def add_options(parser: Any) -> None:
+    """Our options, on `locust` itself too; each also read from its VANCEQA_* variable."""
+    parser.add_argument(
+        "--shape",
+        choices=SHAPES,
+        default="smoke",
+        env_var="VANCEQA_SHAPE",
+        help="load shape: smoke, ramp, spike, soak, open, open-ramp",
+    )
+    parser.add_argument(
+        "--rate",
+        env_var="VANCEQA_RATE",
+        help="open models: requests/s for the whole run, or FROM..TO to ramp",
+    )
+    parser.add_argument(
+        "--max-lateness",
+        default="5s",
+        env_var="VANCEQA_MAX_LATENESS",
+        help="open models: drop a request no user could start this late",
+    )
+    parser.add_argument(
+        "--slo",
+        env_var="VANCEQA_SLO",
+        help="SLO file (default loadtests/slo.toml; 'none': no gates)",
+    )
+    parser.add_argument(
+        "--report-dir",
+        default="reports",
+        env_var="VANCEQA_REPORT_DIR",
+        help="where load.json goes (default reports/)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        env_var="VANCEQA_SEED",
+        help="seed of the random choices (flags, ids, open-model mix)",
+    )
+    parser.add_argument(
+        "--weights",
+        default="",
+        env_var="VANCEQA_WEIGHTS",
+        help="scenario weights, e.g. browse=8,admin=1,delete=1",
+    )
+    parser.add_argument(
+        "--think-time",
+        default="0.5s..1.5s",
+        env_var="VANCEQA_THINK_TIME",
+        help="closed shapes: pause between a user's tasks, e.g. 0 or 1s..3s",
+    )
+    parser.add_argument(
+        "--api-token", env_var=ENV["api_token"], is_secret=True, help="regular API token"
+    )
+    parser.add_argument(
+        "--admin-token",
+        env_var=ENV["admin_token"],
+        is_secret=True,
+        help="administrator token (enables the admin scenario)",
+    )
+    parser.add_argument(
+        "--hidden-id", env_var=ENV["hidden_ids"], help="ids hidden for administrators, e.g. 7,8"
+    )
+    parser.add_argument(
+        "--destructive",
+        nargs="?",
+        const="1",
+        default="",
+        env_var=ENV["destructive"],
+        help="allow DELETE of the --delete-id ids",
+    )
+    parser.add_argument(
+        "--delete-id",
+        env_var=ENV["delete_ids"],
+        help="ids DELETE may touch, e.g. 3,4 (any id on the bundled mock)",
+    )
+    parser.add_argument(
+        "--mock-fault",
+        action="append",
+        default=[],
+        help="with no --host: a fault for the bundled mock, e.g. stall=10s:1s",
+    )
+    parser.add_argument(
+        "--bundled-mock",
+        env_var=MOCK_ENV,
+        default="",
+        include_in_web_ui=False,
+        help=argparse.SUPPRESS,
+    )
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    shape: ShapePlan
+    slo_path: str | None
+    report_dir: str
+    seed: int | None
+    weights: dict[str, float]
+    think_time: tuple[float, float]
+    max_lateness: float
+
+    @classmethod
+    def from_parsed(cls, options: Any, shape: ShapePlan | None = None) -> LoadOptions:
+        slo = options.slo
+        if slo is None:
+            slo = str(resources.loadtests_dir() / "slo.toml")
+        elif slo.strip().lower() in ("", "none", "off"):
+            slo = None
+        run_time = float(options.run_time) if options.run_time else None
+        return cls(
+            shape=shape
+            or plan_shape(
+                options.shape,
+                users=options.num_users,
+                spawn_rate=options.spawn_rate,
+                run_time_s=run_time,
+                rate=options.rate,
+            ),
+            slo_path=slo,
+            report_dir=options.report_dir,
+            seed=options.seed,
+            weights=parse_weights(options.weights or ""),
+            think_time=parse_think_time(options.think_time or "0"),
+            max_lateness=parse_duration(options.max_lateness, what="--max-lateness"),
+        )

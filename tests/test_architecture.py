@@ -47,7 +47,9 @@ def test_only_the_load_package_imports_locust() -> None:
     for path in SRC.rglob("*.py"):
         if path.is_relative_to(SRC / "load"):
             continue
-        offending = {n for n in imports_of(path) if top(n) in ("locust", "locust_plugins", "gevent")}
+        offending = {
+            n for n in imports_of(path) if top(n) in ("locust", "locust_plugins", "gevent")
+        }
         assert not offending, f"{path.relative_to(SRC)} imports {offending}"
 
 

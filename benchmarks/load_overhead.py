@@ -27,13 +27,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 from pathlib import Path
 
 import httpx
+from nginx_static import serve_static
 
 from vanceqa import resources
-from vanceqa.target import free_port, serve_mock, wait_until_ready
+from vanceqa.target import serve_mock
 
 BARE = """
 from locust import FastHttpUser, task
@@ -45,46 +45,6 @@ class Bare(FastHttpUser):
         self.client.get("/api/kittens")
         self.client.get("/api/kittens/3")
 """
-
-
-def serve_nginx(
-    tmp: Path, list_body: bytes, items: dict[int, bytes]
-) -> tuple[subprocess.Popen[bytes], str]:
-    (tmp / "items").mkdir()
-    (tmp / "list.json").write_bytes(list_body)
-    for kitten_id, body in items.items():
-        (tmp / "items" / str(kitten_id)).write_bytes(body)
-    port = free_port()
-    conf = tmp / "nginx.conf"
-    conf.write_text(
-        textwrap.dedent(
-            f"""
-            worker_processes 1;
-            daemon off;
-            pid {tmp}/nginx.pid;
-            error_log {tmp}/error.log;
-            events {{ worker_connections 4096; }}
-            http {{
-                access_log off;
-                client_body_temp_path {tmp};
-                proxy_temp_path {tmp};
-                fastcgi_temp_path {tmp};
-                uwsgi_temp_path {tmp};
-                scgi_temp_path {tmp};
-                server {{
-                    listen 127.0.0.1:{port};
-                    default_type application/json;
-                    location = /api/kittens {{ alias {tmp}/list.json; }}
-                    location /api/kittens/ {{ alias {tmp}/items/; }}
-                }}
-            }}
-            """
-        )
-    )
-    process = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(tmp)])
-    base = f"http://127.0.0.1:{port}"
-    wait_until_ready(f"{base}/api/kittens", 15, process)
-    return process, base
 
 
 def run_locust(
@@ -129,8 +89,9 @@ def main() -> int:
         }
     with tempfile.TemporaryDirectory(prefix="vanceqa-bench-") as name:
         tmp = Path(name)
-        nginx, base = serve_nginx(tmp, list_body, items)
-        try:
+        routes = {"/api/kittens": list_body}
+        routes.update({f"/api/kittens/{i}": body for i, body in items.items()})
+        with serve_static(routes) as base:
             bare_file = tmp / "bare_locustfile.py"
             bare_file.write_text(BARE)
             ours_file = resources.loadtests_dir() / "locustfile.py"
@@ -147,9 +108,6 @@ def main() -> int:
                 )
             bare, bare_cpu = (statistics.median(x) for x in zip(*runs["bare"], strict=True))
             ours, ours_cpu = (statistics.median(x) for x in zip(*runs["ours"], strict=True))
-        finally:
-            nginx.terminate()
-            nginx.wait(10)
     ratio = ours / bare if bare else float("nan")
     print(
         f"locust, 1 process, {args.users} users, no think time, {args.rounds} x {args.duration}s "

@@ -16,14 +16,12 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
-import textwrap
 import time
-from pathlib import Path
 
 import httpx
+from nginx_static import serve_static
 
-from vanceqa.target import free_port, serve_mock, wait_until_ready
+from vanceqa.target import serve_mock
 
 _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
@@ -45,41 +43,6 @@ def wrk(url: str, duration: int, connections: int, token: str | None) -> dict[st
     }
 
 
-def serve_nginx(body: bytes, tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    (tmp / "api").mkdir()
-    (tmp / "api" / "kittens").write_bytes(body)
-    conf = tmp / "nginx.conf"
-    conf.write_text(
-        textwrap.dedent(
-            f"""
-            worker_processes 1;
-            daemon off;
-            pid {tmp}/nginx.pid;
-            error_log {tmp}/error.log;
-            events {{ worker_connections 1024; }}
-            http {{
-                access_log off;
-                client_body_temp_path {tmp};
-                proxy_temp_path {tmp};
-                fastcgi_temp_path {tmp};
-                uwsgi_temp_path {tmp};
-                scgi_temp_path {tmp};
-                server {{
-                    listen 127.0.0.1:{port};
-                    root {tmp};
-                    location = /api/kittens {{ default_type application/json; }}
-                }}
-            }}
-            """
-        )
-    )
-    process = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(tmp)])
-    url = f"http://127.0.0.1:{port}/api/kittens"
-    wait_until_ready(url, 15, process)
-    return process, url
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10)
@@ -89,19 +52,16 @@ def main() -> int:
     if missing:
         print(f"missing: {', '.join(missing)} (apt-get install wrk nginx-light)", file=sys.stderr)
         return 2
-    with serve_mock() as mock, tempfile.TemporaryDirectory() as tmp:
+    with serve_mock() as mock:
         url = f"{mock.base_url}/api/kittens"
         body = httpx.get(url, headers={"Authorization": mock.api_token}).content
-        nginx, nginx_url = serve_nginx(body, Path(tmp))
-        try:
+        with serve_static({"/api/kittens": body}) as nginx_base:
+            nginx_url = f"{nginx_base}/api/kittens"
             wrk(url, 2, args.connections, mock.api_token)  # warm both up
             wrk(nginx_url, 2, args.connections, None)
             time.sleep(1)
             ours = wrk(url, args.duration, args.connections, mock.api_token)
             theirs = wrk(nginx_url, args.duration, args.connections, None)
-        finally:
-            nginx.terminate()
-            nginx.wait(10)
     ratio = ours["rps"] / theirs["rps"]
     print(f"wrk -t1 -c{args.connections} -d{args.duration}s, GET /api/kittens ({len(body)} bytes)")
     print(

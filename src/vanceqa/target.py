@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -92,34 +93,64 @@ class TargetConfig:
         return config
 
 
+def target_option_specs() -> list[tuple[str, dict[str, Any]]]:
+    """The target options as (flag, argparse keywords): one list for argparse and pytest.
+
+    Built anew on each call so no parser shares a mutable default with another.
+    """
+    return [
+        ("--base-url", {"default": None, "help": f"server to test (env {ENV['base_url']})"}),
+        ("--api-token", {"default": None, "help": f"regular API token (env {ENV['api_token']})"}),
+        (
+            "--admin-token",
+            {"default": None, "help": f"administrator token (env {ENV['admin_token']})"},
+        ),
+        (
+            "--hidden-id",
+            {
+                "dest": "hidden_ids",
+                "action": "append",
+                "type": int,
+                "default": [],
+                "help": f"an id hidden for administrators, repeatable "
+                f"(env {ENV['hidden_ids']}=1,2)",
+            },
+        ),
+        (
+            "--destructive",
+            {
+                "action": "store_true",
+                "default": False,
+                "help": f"allow DELETE on the ids given by --delete-id "
+                f"(env {ENV['destructive']}=1)",
+            },
+        ),
+        (
+            "--delete-id",
+            {
+                "dest": "delete_ids",
+                "action": "append",
+                "type": int,
+                "default": [],
+                "help": f"an id DELETE may touch, repeatable (env {ENV['delete_ids']}=3,4)",
+            },
+        ),
+        (
+            "--max-rps",
+            {
+                "type": float,
+                "default": None,
+                "help": f"ceiling on the request rate (env {ENV['max_rps']})",
+            },
+        ),
+    ]
+
+
 def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     """The target options, same names as the pytest plugin's."""
     group = parser.add_argument_group("target (default: the bundled mock)")
-    group.add_argument("--base-url", help=f"server to test (env {ENV['base_url']})")
-    group.add_argument("--api-token", help=f"regular API token (env {ENV['api_token']})")
-    group.add_argument("--admin-token", help=f"administrator token (env {ENV['admin_token']})")
-    group.add_argument(
-        "--hidden-id",
-        dest="hidden_ids",
-        action="append",
-        type=int,
-        default=[],
-        help=f"an id hidden for administrators, repeatable (env {ENV['hidden_ids']}=1,2)",
-    )
-    group.add_argument(
-        "--destructive",
-        action="store_true",
-        help=f"allow DELETE on the ids given by --delete-id (env {ENV['destructive']}=1)",
-    )
-    group.add_argument(
-        "--delete-id",
-        dest="delete_ids",
-        action="append",
-        type=int,
-        default=[],
-        help=f"an id DELETE may touch, repeatable (env {ENV['delete_ids']}=3,4)",
-    )
-    group.add_argument("--max-rps", type=float, help="ceiling on the request rate")
+    for flag, keywords in target_option_specs():
+        group.add_argument(flag, **keywords)
 
 
 def target_from_args(args: argparse.Namespace) -> TargetConfig:

@@ -26,7 +26,7 @@ from vanceqa.conformance.session import ConformanceSession, Inventory
 from vanceqa.contract import Contract
 from vanceqa.errors import Finding, TargetUnavailable, UsageError
 from vanceqa.redact import redact_text
-from vanceqa.target import ENV, MockServer, TargetConfig
+from vanceqa.target import ENV, MockServer, TargetConfig, target_option_specs
 
 EXIT_UNAVAILABLE = 3
 _LABEL = re.compile(r"\[(GET|PUT|POST|PATCH|DELETE|HEAD|OPTIONS|TRACE) ([^\]\s]+)")
@@ -74,38 +74,13 @@ STATE = pytest.StashKey[PluginState]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("vanceqa", "vanceqa conformance target (default: the bundled mock)")
-    # pytest-base-url may already add --base-url, with the same meaning and dest.
-    with contextlib.suppress(ValueError):
-        group.addoption("--base-url", default=None, help=f"server to test (env {ENV['base_url']})")
-    group.addoption("--api-token", default=None, help=f"regular API token (env {ENV['api_token']})")
-    group.addoption(
-        "--admin-token", default=None, help=f"administrator token (env {ENV['admin_token']})"
-    )
-    group.addoption(
-        "--hidden-id",
-        dest="hidden_ids",
-        action="append",
-        type=int,
-        default=[],
-        help=f"an id hidden for administrators, repeatable (env {ENV['hidden_ids']}=1,2)",
-    )
-    group.addoption(
-        "--destructive",
-        action="store_true",
-        default=False,
-        help=f"allow DELETE on the ids given by --delete-id (env {ENV['destructive']}=1)",
-    )
-    group.addoption(
-        "--delete-id",
-        dest="delete_ids",
-        action="append",
-        type=int,
-        default=[],
-        help=f"an id DELETE may touch, repeatable (env {ENV['delete_ids']}=3,4)",
-    )
-    group.addoption(
-        "--max-rps", type=float, default=None, help="ceiling on the suite's request rate"
-    )
+    for flag, keywords in target_option_specs():
+        if flag == "--base-url":
+            # pytest-base-url may already add --base-url, with the same meaning and dest.
+            with contextlib.suppress(ValueError):
+                group.addoption(flag, **keywords)
+        else:
+            group.addoption(flag, **keywords)
     group.addoption(
         "--conformance-json",
         default=None,

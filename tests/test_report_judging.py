@@ -123,6 +123,20 @@ def test_baselined_drift_does_not_fail_but_new_drift_does() -> None:
     assert phase(judge(results(docs=docs)), "docs").status == "failed"
 
 
+def test_the_docs_headline_keeps_accepted_errors_in_sight() -> None:
+    docs = recorded("docs.json")
+    docs["examples"] = []
+    assert docs["drift"][0]["severity"] == "error"
+    docs["drift"][0]["baselined"] = True
+    passing = phase(judge(results(docs=docs)), "docs")
+    assert "0 new errors" in passing.headline
+    assert "1 known errors accepted in the baseline" in passing.headline
+    docs["drift"][0]["baselined"] = False
+    failing = phase(judge(results(docs=docs)), "docs")
+    assert "1 new errors" in failing.headline
+    assert "accepted" not in failing.headline
+
+
 def test_no_files_at_all_is_never_a_pass() -> None:
     verdict = judge(results())
     assert verdict.status == "incomplete"

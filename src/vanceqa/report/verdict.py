@@ -170,7 +170,10 @@ def _docs(data: JSON, code: int | None) -> PhaseVerdict:
     errors = [d for d in drift if d.get("severity") == "error" and not d.get("baselined")]
     failed = [e for e in examples if e.get("outcome") == "failed"]
     passed = [e for e in examples if e.get("outcome") == "passed"]
-    headline = f"drift: {len(errors)} errors in {len(drift)} findings"
+    accepted = [d for d in drift if d.get("severity") == "error" and d.get("baselined")]
+    headline = f"drift: {len(errors)} new errors in {len(drift)} findings"
+    if accepted:
+        headline += f" ({len(accepted)} known errors accepted in the baseline)"
     if examples:
         headline += f"; examples: {len(passed)} passed, {len(failed)} failed"
     if errors or failed:

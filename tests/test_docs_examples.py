@@ -415,9 +415,16 @@ def test_cli_examples_with_a_refused_token(tmp_path: Path, mock_server: MockServ
         "docs", "examples", "--base-url", mock_server.base_url, "--api-token", TOKEN,
         "--report-dir", str(tmp_path),
     )  # fmt: skip
-    assert result.returncode == 1
+    assert result.returncode == 3
+    assert "refused the API token" in result.stderr
+    assert "Traceback" not in result.stderr
     assert "is the API token right?" in result.stdout
     assert "DELETE runs only with --destructive" in result.stdout
+    # Nothing measured is lost: the results and the reason are in docs.json.
+    document = json.loads((tmp_path / "docs.json").read_text(encoding="utf-8"))
+    assert "refused the API token" in document["examples_summary"]["stopped"]
+    assert [e["status"] for e in document["examples"] if e["outcome"] == "failed"] == [401, 401]
+    assert TOKEN not in result.stdout + result.stderr + json.dumps(document)
     written = (tmp_path / "docs.json").read_text(encoding="utf-8")
     assert TOKEN not in result.stdout + result.stderr + written
     assert "Traceback" not in result.stderr

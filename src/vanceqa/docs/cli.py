@@ -162,6 +162,13 @@ def _examples(args: argparse.Namespace) -> int:
         results, stopped = run_examples(plans, target, strict_keys=args.strict_keys)
         where = str(target.base_url)
         summary_target = {"base_url": target.base_url, "mock": False}
+    ran = [r for r in results if r.outcome != "skipped"]
+    if not stopped and ran and all(r.status == 401 for r in ran):
+        # Every example refused: that is the token, not the docs (one message, exit 3).
+        stopped = (
+            "the target refused the API token: every example that ran answered 401 "
+            "(check --api-token or VANCEQA_API_TOKEN)"
+        )
     if args.report_dir:
         written = write_docs_json(
             args.report_dir, path, examples=results, target=summary_target, stopped=stopped

@@ -60,7 +60,7 @@ class KittenUser(ContractUser):
                 self.list_kittens()  # nothing seen yet: the list is how a client learns ids
                 return
             kitten_id = self.rng.choice(self.state.known_ids)
-        self.call("getKitten", f"/api/kittens/{kitten_id}", expected=self.gone_ok)
+        self.call("getKitten", f"/api/kittens/{kitten_id}", expected=self.listed_ok)
 
     def admin_get_hidden(self) -> None:
         hidden = self.state.target.hidden_ids or self.state.admin_ids

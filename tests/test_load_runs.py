@@ -315,6 +315,59 @@ def test_contract_violations_under_load_are_failures_with_reasons(
     assert_no_secrets(result.stdout, result.stderr, json.dumps(data))
 
 
+class ListsHiddenAPI(DefectiveAPI):
+    """A correct API that lists kitten 7, hidden for admins, to regular tokens too.
+
+    Whether hidden kittens are listed is not documented (decision 3), so the 403 a
+    regular token gets on kitten 7 is a documented answer, not a failure.
+    """
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        token = self.headers.get("Authorization")
+        kittens = {**KITTENS, 7: {**KITTENS[3], "id": 7, "name": "Hidden"}}
+        if token not in (SECRET, ADMIN_SECRET):
+            self._send(401, {"error": "token"})
+        elif path == "/api/kittens":
+            self._send(200, list(kittens.values()))
+        elif path == "/api/kittens/7" and token != ADMIN_SECRET:
+            self._send(403, {"error": "hidden"})
+        else:
+            self._send(200, kittens[int(path.rsplit("/", 1)[1])])
+
+
+def test_a_listed_hidden_kitten_answering_403_is_no_failure(tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ListsHiddenAPI)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        result = vanceqa_load(
+            "--base-url",
+            f"http://127.0.0.1:{server.server_address[1]}",
+            "--shape",
+            "smoke",
+            "-u",
+            2,
+            "--think-time",
+            "0.01",
+            "-t",
+            "3s",
+            "--seed",
+            5,
+            "--report-dir",
+            tmp_path,
+            cwd=tmp_path,
+            env=clean_env(VANCEQA_API_TOKEN=SECRET),
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 0, explain(result)
+    get = load_json(tmp_path)["operations"]["getKitten"]
+    assert get["requests"] > 20  # with 4 listed ids, kitten 7 was surely read
+    assert get["failures"] == 0, get["failures_by_reason"]
+
+
 def test_throttling_is_counted_apart_from_errors(tmp_path: Path) -> None:
     slo = tmp_path / "slo.toml"
     slo.write_text('[overall]\nthresholds = ["error_rate < 1%", "throttled_rate < 5%"]\n')

@@ -197,3 +197,25 @@ def test_docs_needs_an_action(capsys: pytest.CaptureFixture[str]) -> None:
         main(["docs"])
     assert exc.value.code == 2
     assert "ACTION" in capsys.readouterr().err
+
+
+def test_unreadable_or_unwritable_files_are_clear_usage_errors(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    a_list = tmp_path / "list.json"
+    a_list.write_text("[1]", encoding="utf-8")
+    a_file = tmp_path / "file"
+    a_file.write_text("", encoding="utf-8")
+    cases = [
+        (["drift", OURS, "--baseline", str(a_list)], "is not a vanceqa.docs-baseline/1 file"),
+        (["drift", OURS, "--baseline", str(tmp_path)], "cannot read the baseline"),
+        (["drift", OURS, "--contract", str(tmp_path)], "cannot read the contract"),
+        (["drift", OURS, "--report-dir", str(a_file)], "cannot create the report directory"),
+        (["drift", OURS, "--write-baseline", str(a_file / "b.json")], "cannot write the baseline"),
+        (["parse", OURS, "--openapi", str(tmp_path)], "cannot write the OpenAPI skeleton"),
+        (["examples", "--report-dir", str(a_file)], "cannot create the report directory"),
+    ]
+    for args, message in cases:
+        code, _, err = docs(capsys, *args)
+        assert (code, message in err) == (2, True), (args, err)
+        assert "Traceback" not in err

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from vanceqa import resources
@@ -79,7 +81,8 @@ def _parse(args: argparse.Namespace) -> int:
     path = _page(args)
     page = parse_page(path)
     if args.openapi:
-        written = write_skeleton(page, args.openapi)
+        with _writing("the OpenAPI skeleton", args.openapi):
+            written = write_skeleton(page, args.openapi)
         print(f"wrote OpenAPI skeleton {written}", file=sys.stderr)
     if args.json:
         print(json.dumps(page.to_json(), indent=2, ensure_ascii=False))
@@ -97,7 +100,10 @@ def drift_for(args: argparse.Namespace) -> tuple[DriftReport, Path]:
     if args.contract and args.no_contract:
         raise UsageError("--contract and --no-contract contradict each other")
     if args.contract:
-        contract = load_contract(args.contract)
+        try:
+            contract = load_contract(args.contract)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read the contract {args.contract}: {exc}") from None
     elif bundled and not args.no_contract:
         contract = load_contract()
     baseline: Baseline | None = None
@@ -112,13 +118,16 @@ def drift_for(args: argparse.Namespace) -> tuple[DriftReport, Path]:
 
 
 def _drift(args: argparse.Namespace) -> int:
+    _check_report_dir(args)
     report, path = drift_for(args)
     if args.write_baseline:
         previous = report_baseline(args.write_baseline)
-        count = write_baseline(args.write_baseline, report.findings, previous)
+        with _writing("the baseline", args.write_baseline):
+            count = write_baseline(args.write_baseline, report.findings, previous)
         print(f"wrote {count} accepted findings to {args.write_baseline}", file=sys.stderr)
     if args.report_dir:
-        written = write_docs_json(args.report_dir, path, drift=report)
+        with _writing("the result file", Path(args.report_dir) / "docs.json"):
+            written = write_docs_json(args.report_dir, path, drift=report)
         print(f"wrote {written}", file=sys.stderr)
     if args.json:
         document = {
@@ -136,6 +145,24 @@ def _drift(args: argparse.Namespace) -> int:
     return 0 if args.write_baseline else report.exit_code
 
 
+def _check_report_dir(args: argparse.Namespace) -> None:
+    if args.report_dir:
+        try:
+            Path(args.report_dir).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            message = f"cannot create the report directory {args.report_dir}: {exc}"
+            raise UsageError(message) from None
+
+
+@contextmanager
+def _writing(what: str, path: Path | str) -> Iterator[None]:
+    """A file we cannot write is a clear usage error, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        raise UsageError(f"cannot write {what} {path}: {exc}") from None
+
+
 def report_baseline(path: str) -> Baseline | None:
     """The baseline already at `path`, so rewriting it keeps the reasons people wrote."""
     return load_baseline(path) if Path(path).exists() else None
@@ -145,6 +172,7 @@ def _examples(args: argparse.Namespace) -> int:
     path = _page(args)
     page = parse_page(path)
     target = target_from_args(args)
+    _check_report_dir(args)  # before any example runs, so no result is lost to it
     if not page.endpoints:
         raise UsageError(f"{display_path(path)} has no request line: no example to run")
     results: list[ExampleResult]
@@ -170,9 +198,10 @@ def _examples(args: argparse.Namespace) -> int:
             "(check --api-token or VANCEQA_API_TOKEN)"
         )
     if args.report_dir:
-        written = write_docs_json(
-            args.report_dir, path, examples=results, target=summary_target, stopped=stopped
-        )
+        with _writing("the result file", Path(args.report_dir) / "docs.json"):
+            written = write_docs_json(
+                args.report_dir, path, examples=results, target=summary_target, stopped=stopped
+            )
         print(f"wrote {written}", file=sys.stderr)
     if args.json:
         print(json.dumps([r.to_json() for r in results], indent=2, ensure_ascii=False))

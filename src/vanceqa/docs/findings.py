@@ -112,10 +112,12 @@ def load_baseline(path: Path | str | None) -> Baseline:
         raw = json.loads(source.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UsageError(f"baseline not found: {source}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read the baseline {source}: {exc}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(f"baseline {source} is not valid JSON: {exc}") from None
     entries = raw.get("accepted") if isinstance(raw, dict) else None
-    if raw.get("format") != BASELINE_FORMAT or not isinstance(entries, list):
+    if not isinstance(entries, list) or raw.get("format") != BASELINE_FORMAT:
         raise UsageError(
             f"baseline {source} is not a {BASELINE_FORMAT} file (expected an 'accepted' list)"
         )

@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from vanceqa.target import ENV, MockServer, free_port, serve_mock
@@ -393,6 +394,56 @@ def test_throttling_is_counted_apart_from_errors(tmp_path: Path) -> None:
     verdicts = {v["expression"]: v for v in load_json(tmp_path)["slo"]["thresholds"]}
     assert verdicts["error_rate < 1%"]["passed"] is True
     assert verdicts["throttled_rate < 5%"]["passed"] is False
+
+
+# -- destructive -------------------------------------------------------------------------
+
+
+def admin_listed_ids(mock: MockServer) -> set[int]:
+    answer = httpx.get(
+        f"{mock.base_url}/api/kittens",
+        params={"include_cats": "true", "available": "false"},
+        headers={"Authorization": mock.admin_token},
+        timeout=10,
+    )
+    answer.raise_for_status()
+    return {int(k["id"]) for k in answer.json()}
+
+
+def test_against_a_real_target_only_the_named_ids_are_deleted(
+    fresh_mock: MockServer, tmp_path: Path
+) -> None:
+    """The mock, addressed by --base-url, is a target like staging: no reset, no free hand."""
+    before = admin_listed_ids(fresh_mock)
+    assert {3, 4} < before
+    result = vanceqa_load(
+        "--base-url",
+        fresh_mock.base_url,
+        "--destructive",
+        "--delete-id",
+        3,
+        "--delete-id",
+        4,
+        "--weights",
+        "browse=1,delete=3",
+        "-u",
+        2,
+        "--think-time",
+        "0.02",
+        "-t",
+        "3s",
+        "--slo",
+        "none",
+        "--report-dir",
+        tmp_path,
+        cwd=tmp_path,
+        env=target_env(fresh_mock),
+    )
+    assert result.returncode == 0, explain(result)
+    deletes = load_json(tmp_path)["operations"]["deleteKitten"]
+    assert deletes["requests"] > 4  # round after round over the two named ids
+    assert deletes["failures"] == 0, deletes["failures_by_reason"]
+    assert admin_listed_ids(fresh_mock) == before - {3, 4}
 
 
 # -- distributed -------------------------------------------------------------------------

@@ -89,7 +89,16 @@ def test_endless_429_gives_up_within_bounds() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("2", 2.0), (None, 1.0), ("nonsense", 1.0), ("-5", 0.05), ("99999", 10.0)],
+    [
+        ("2", 2.0),
+        (None, 1.0),
+        ("nonsense", 1.0),
+        ("-5", 0.05),
+        ("99999", 10.0),
+        # float() reads these, but time.sleep(nan) raises: a server's odd header is no crash.
+        ("nan", 1.0),
+        ("inf", 10.0),
+    ],
 )
 def test_retry_after_is_read_and_bounded(value: str | None, expected: float) -> None:
     assert retry_after_s(value, 10.0) == expected

@@ -9,6 +9,7 @@ finding can quote as a redacted curl line.
 from __future__ import annotations
 
 import email.utils
+import math
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -230,4 +231,6 @@ def retry_after_s(value: str | None, bound: float) -> float:
                 wait = email.utils.parsedate_to_datetime(text).timestamp() - time.time()
             except (TypeError, ValueError, IndexError, OverflowError):
                 wait = 1.0  # unreadable: wait a second, as if none were given
+    if math.isnan(wait):
+        wait = 1.0  # "nan" parses as a float, but time.sleep(nan) raises
     return min(max(wait, 0.05), bound)

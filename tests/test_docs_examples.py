@@ -590,3 +590,31 @@ def test_conformance_module_reports_a_broken_example(tmp_path: Path) -> None:
     deleting = records["DELETE /kittens/<ID> index.html.md:209"]
     assert deleting["outcome"] == "skipped"  # no --destructive given
     assert TOKEN not in result.stdout + out.read_text()
+
+
+@pytest.mark.socket
+@pytest.mark.parametrize(
+    ("ids", "docs_delete"), [(["3"], "skipped"), (["3", "4"], "passed")], ids=["one", "two"]
+)
+def test_conformance_docs_delete_leaves_the_only_delete_id_to_the_state_checks(
+    tmp_path: Path, ids: list[str], docs_delete: str
+) -> None:
+    out = tmp_path / "conformance.json"
+    with serve_mock() as server:
+        result = subprocess.run(
+            [
+                sys.executable, "-m", "pytest", "conformance/test_docs_examples.py",
+                "conformance/test_state.py", "-k", "not state_machine",
+                "--base-url", server.base_url, "--api-token", server.api_token,
+                "--destructive", *[a for i in ids for a in ("--delete-id", i)],
+                "--conformance-json", str(out), "-p", "no:cacheprovider",
+            ],
+            capture_output=True, text=True, timeout=120, cwd=ROOT,
+        )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:]
+    results = json.loads(out.read_text())["results"]
+    outcome = {r["nodeid"].split("::")[-1]: r["outcome"] for r in results}
+    assert outcome["test_docs_example[DELETE /kittens/<ID> index.html.md:209]"] == docs_delete
+    state = [v for k, v in outcome.items() if not k.startswith("test_docs_example")]
+    assert len(state) == 5, outcome
+    assert set(state) == {"passed"}, outcome

@@ -80,6 +80,30 @@ def test_report_without_a_folder_or_with_bad_options_is_a_usage_error(
     assert "must be a percentage" in capsys.readouterr().err
 
 
+def test_a_page_that_cannot_be_written_is_a_usage_error_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(RESULTS, tmp_path / "r")
+    (tmp_path / "a-file").write_text("not a folder")
+    output = tmp_path / "a-file" / "index.html"
+    code = main(["report", "--report-dir", str(tmp_path / "r"), "--output", str(output)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"cannot write the page to {output}" in err
+    assert "Traceback" not in err
+
+
+def test_a_history_folder_that_cannot_be_written_still_gives_a_page(tmp_path: Path) -> None:
+    from vanceqa.report.build import build_report
+
+    for name in ("conformance.json", "load.json", "run.json"):
+        (tmp_path / name).write_text((RESULTS / name).read_text())
+    (tmp_path / "history").write_text("a file where the history folder belongs")
+    outcome = build_report(tmp_path, record_history=True)
+    assert outcome.history_path is None
+    assert "this run was not added to" in outcome.path.read_text()
+
+
 # -- vanceqa run ---------------------------------------------------------------------
 
 

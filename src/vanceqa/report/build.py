@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -9,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from vanceqa.errors import UsageError
 from vanceqa.redact import REDACTED, redact_text
 from vanceqa.report import history
 from vanceqa.report.history import TrendRow
@@ -77,7 +79,11 @@ def build_report(
     rows = history.compare(current, earlier, margin, window)
     history_path = None
     if record_history and results.phases_present:
-        history_path = history.append_entry(history_dir, current)
+        try:
+            history_path = history.append_entry(history_dir, current)
+        except OSError as exc:
+            # The run's results are still worth a page; say why the trend lost this run.
+            notes.append(f"this run was not added to {history_dir}/: {exc}")
     page = PageInput(
         results=results,
         verdict=verdict,
@@ -90,9 +96,14 @@ def build_report(
     keep_out = known_secrets(secrets)
     text = render(page, clean=lambda html: scrub(html, keep_out))
     path = output or report_dir / "index.html"
-    path.parent.mkdir(parents=True, exist_ok=True)
     # Write beside and rename: a reader never sees half a page.
     partial = path.with_name(path.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        raise UsageError(f"cannot write the page to {path}: {exc.strerror or exc}") from None
     return BuildOutcome(path, results, verdict, rows, path.stat().st_size, history_path)

@@ -200,6 +200,11 @@ def test_run_refuses_bad_options_before_starting_anything(
     assert "nothing to run" in capsys.readouterr().err
     assert main(["run", "--report-dir", str(folder), "--run-time", "soon"]) == 2
     assert "--run-time" in capsys.readouterr().err
+    # Floats Python parses but no load test can use: refused before the suites run.
+    assert main(["run", "--report-dir", str(folder), "--run-time", "infs"]) == 2
+    assert "--run-time must be a positive duration" in capsys.readouterr().err
+    assert main(["run", "--report-dir", str(folder), "--rate", "nan"]) == 2
+    assert "--rate must be a positive number" in capsys.readouterr().err
     assert main(["run", "--report-dir", str(folder), "--base-url", "http://127.0.0.1:9"]) == 2
     assert "needs an API token" in capsys.readouterr().err
     assert not (folder / "index.html").exists()

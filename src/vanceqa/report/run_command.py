@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import random
@@ -97,10 +98,11 @@ def plan(args: argparse.Namespace, report_dir: Path, seed: int) -> list[Phase]:
         )
     if "load" not in args.skip:
         run_time = _seconds(args.run_time)
-        if run_time <= 0:
-            raise UsageError("--run-time must be positive")
-        if args.rate <= 0:
-            raise UsageError("--rate must be positive")
+        # "nan"/"inf" parse as floats: refuse them here, not after the suites have run.
+        if not (math.isfinite(run_time) and run_time > 0):
+            raise UsageError(f"--run-time must be a positive duration, got {args.run_time!r}")
+        if not (math.isfinite(args.rate) and args.rate > 0):
+            raise UsageError(f"--rate must be a positive number, got {args.rate:g}")
         argv = ["load", *out, "--seed", str(seed), "--shape", "open"]
         argv += ["--rate", f"{args.rate:g}", "--run-time", args.run_time]
         if args.slo:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import orjson
 import pytest
 
 from vanceqa.conformance import checks
@@ -274,3 +275,56 @@ def test_target_fixture_starts_and_stops_the_bundled_mock(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stdout[-3000:]
     pid = int(pid_file.read_text())
     assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+
+
+# -- schemathesis' own probes (ignored_auth) go through the suite's client ---------------
+
+
+def _read_response(status: int, body: object, **headers: str) -> httpx.Response:
+    # A streamed body, so httpx sets `elapsed` when it reads it (schemathesis reads it).
+    content = httpx.ByteStream(orjson.dumps(body))
+    return httpx.Response(status, headers={"content-type": "application/json", **headers},
+                          stream=content)  # fmt: skip
+
+
+def _generated_list_case():  # type: ignore[no-untyped-def]
+    from vanceqa.conformance.generated import load_schema
+
+    return load_schema()["/api/kittens"]["GET"].Case(query={})
+
+
+def test_ignored_auth_probes_are_paced_and_patient_with_429() -> None:
+    from vanceqa.conformance.generated import send_case
+    from vanceqa.target import TargetConfig
+
+    first_seen: set[str | None] = set()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        auth = request.headers.get("authorization")
+        if auth == TOKEN:
+            return _read_response(200, [])
+        if auth not in first_seen:  # each probe is throttled once, then refused
+            first_seen.add(auth)
+            return _read_response(429, {}, **{"retry-after": "0"})
+        return _read_response(401, {})
+
+    client = client_for(handler)
+    target = TargetConfig(base_url="http://api.test", api_token=TOKEN)
+    send_case(_generated_list_case(), target, client)  # a 429 on a probe is no finding
+    # The case, then ignored_auth's probes without and with a wrong token, each once
+    # throttled: all through the client (--max-rps holds), none through `requests`.
+    assert client.stats.requests == 5
+    assert client.stats.throttled_retries == 2
+
+
+def test_ignored_auth_still_catches_a_server_ignoring_tokens() -> None:
+    from vanceqa.conformance.generated import send_case
+    from vanceqa.target import TargetConfig
+
+    client = client_for(lambda request: _read_response(200, []))
+    target = TargetConfig(base_url="http://api.test", api_token=TOKEN)
+    with pytest.raises(Finding) as caught:
+        send_case(_generated_list_case(), target, client)
+    assert "ignored_auth" in caught.value.check
+    assert TOKEN not in caught.value.curl
+    assert client.stats.requests >= 2

@@ -13,6 +13,9 @@ import requests
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.core.transport import Response
+from schemathesis.specs.openapi.schemas import OpenApiSchema
+from schemathesis.transport.requests import RequestsTransport
 
 from vanceqa import resources
 from vanceqa.conformance.checks import DOCS
@@ -43,7 +46,9 @@ _BODY_DOCS = {
 def load_schema() -> Any:
     """The contract as a schemathesis schema, with conformance/schemathesis.toml applied."""
     config = SchemathesisConfig.from_path(resources.conformance_dir() / SETTINGS_FILE)
-    return schemathesis.openapi.from_path(resources.openapi_path(), config=config)
+    schema = schemathesis.openapi.from_path(resources.openapi_path(), config=config)
+    schema.__class__ = _ClientRoutedSchema  # only the transport differs
+    return schema
 
 
 def _check_names(failures: list[Failure]) -> list[str]:
@@ -59,7 +64,25 @@ def send_case(case: Any, target: TargetConfig, client: ApiClient) -> Exchange:
     """Send one generated case through `client` and run schemathesis' checks on the answer."""
     assert target.base_url is not None
     auth = {"Authorization": target.api_token or ""}
-    kwargs = case.as_transport_kwargs(base_url=target.base_url, headers=auth)
+    exchange = _send_through(client, case, target.base_url, auth)
+    _PROBES.client = client  # the checks' own follow-up requests go through it too
+    try:
+        case.validate_response(
+            exchange.raw, headers=auth, transport_kwargs={"base_url": target.base_url}
+        )
+    except FailureGroup as group:
+        failures = list(group.exceptions)
+        raise _finding(failures, exchange, case.operation.definition.raw) from None
+    except Failure as failure:
+        raise _finding([failure], exchange, case.operation.definition.raw) from None
+    return exchange
+
+
+def _send_through(
+    client: ApiClient, case: Any, base_url: str | None, headers: dict[str, str] | None
+) -> Exchange:
+    """Serialize `case` as schemathesis would, and send it through the suite's client."""
+    kwargs = case.as_transport_kwargs(base_url=base_url, headers=headers)
     prepared = requests.Request(
         method=kwargs["method"],
         url=kwargs["url"],
@@ -74,18 +97,34 @@ def send_case(case: Any, target: TargetConfig, client: ApiClient) -> Exchange:
     body = raw_body.encode() if isinstance(raw_body, str) else raw_body
     if body is not None and not isinstance(body, bytes):
         body = b"".join(c.encode() if isinstance(c, str) else bytes(c) for c in body)  # type: ignore[union-attr]
-    headers = {k: str(v) for k, v in prepared.headers.items()}
-    exchange = client.send(str(prepared.method), str(prepared.url), headers, body)
-    try:
-        case.validate_response(
-            exchange.raw, headers=auth, transport_kwargs={"base_url": target.base_url}
-        )
-    except FailureGroup as group:
-        failures = list(group.exceptions)
-        raise _finding(failures, exchange, case.operation.definition.raw) from None
-    except Failure as failure:
-        raise _finding([failure], exchange, case.operation.definition.raw) from None
-    return exchange
+    sent = {k: str(v) for k, v in prepared.headers.items()}
+    return client.send(str(prepared.method), str(prepared.url), sent, body)
+
+
+class _ClientTransport(RequestsTransport):
+    """Sends the requests schemathesis' checks make themselves (ignored_auth's probes
+    without and with a wrong token) through the suite's client: `requests` would skip
+    the --max-rps pacing, and a 429 on a probe would read as "auth ignored"."""
+
+    client: ApiClient | None = None
+
+    def send(self, case: Any, *, session: Any = None, **kwargs: Any) -> Response:
+        if self.client is None:
+            raise RuntimeError("no conformance client to send schemathesis' probe through")
+        exchange = _send_through(self.client, case, kwargs.get("base_url"), kwargs.get("headers"))
+        assert exchange.raw is not None
+        return Response.from_httpx(exchange.raw, verify=True)
+
+
+_PROBES = _ClientTransport()
+
+
+class _ClientRoutedSchema(OpenApiSchema):
+    """The contract's schema, whose transport is the suite's client."""
+
+    @property
+    def transport(self) -> Any:
+        return _PROBES
 
 
 def _docs_quote(names: list[str], operation_id: str) -> str:

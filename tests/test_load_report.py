@@ -104,3 +104,11 @@ def test_summary_shows_percentiles_reasons_and_verdicts() -> None:
     assert "PASS  overall      error_rate < 1%" in text  # 1 failure in 200
     assert "FAIL  overall      dropped == 0               measured 1" in text
     assert lines[-1] == "exit code 4"
+
+
+def test_a_threshold_with_nothing_to_measure_reads_plainly() -> None:
+    document = _document(open_model=False)
+    slo: dict[str, list[dict[str, object]]] = document["slo"]  # type: ignore[assignment]
+    slo["thresholds"][0].update(measured=None, passed=False)
+    text = "\n".join(summary_lines(document))
+    assert "FAIL  overall      p(95) < 250ms              measured nothing\n" in text

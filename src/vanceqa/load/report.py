@@ -170,5 +170,5 @@ def _shown_path(path: str) -> str:
 def _verdict_line(item: dict[str, Any]) -> str:
     word = "PASS" if item["passed"] else "FAIL"
     measured = item["measured"]
-    shown = "nothing measured" if measured is None else format_value(measured, item["unit"])
+    shown = "nothing" if measured is None else format_value(measured, item["unit"])
     return f"  {word}  {item['scope']:<12} {item['expression']:<26} measured {shown}"

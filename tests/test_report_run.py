@@ -52,6 +52,25 @@ def test_report_rebuilds_the_page_and_exits_with_the_verdict(
     assert sorted(p.name for p in (tmp_path / "history").iterdir()) == before
 
 
+def test_report_keeps_a_leaked_token_out_of_its_summary_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A producer that leaked the token: the printed summary is scrubbed like the page."""
+    token = "tok-Summary-leak-7Qx2"
+    shutil.copytree(RESULTS, tmp_path, dirs_exist_ok=True)
+    data = json.loads((RESULTS / "conformance.json").read_text())
+    failure = next(r for r in data["results"] if r["outcome"] == "failed")["failure"]
+    failure["behaviour"] = f"echoed {token}"
+    failure["curl"] = f"curl -i -H 'X-Key: {token}' http://127.0.0.1:1/api/kittens/7"
+    (tmp_path / "conformance.json").write_text(json.dumps(data))
+    monkeypatch.setenv("VANCEQA_API_TOKEN", token)
+    assert main(["report", "--report-dir", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "getKitten · hidden_forbidden_regular: echoed" in out
+    assert token not in out
+    assert token not in (tmp_path / "index.html").read_text()
+
+
 def test_report_can_fail_on_a_regression_alone(tmp_path: Path) -> None:
     for name in ("conformance.json", "load.json"):
         data = json.loads((RESULTS / name).read_text())

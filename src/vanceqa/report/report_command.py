@@ -67,7 +67,7 @@ def exit_code(verdict_code: int, regressed: bool, fail_on_regression: bool) -> i
 
 
 def run(args: argparse.Namespace) -> int:
-    from vanceqa.report.build import build_report
+    from vanceqa.report.build import build_report, known_secrets
     from vanceqa.report.summary import print_summary
 
     report_dir = Path(args.report_dir)
@@ -84,5 +84,6 @@ def run(args: argparse.Namespace) -> int:
         window=args.baseline_runs,
     )
     code = exit_code(outcome.verdict.exit_code, bool(outcome.regressions), args.fail_on_regression)
-    print_summary(outcome, exit_code=code)
+    # The summary quotes result files too: scrub it of the tokens the page is scrubbed of.
+    print_summary(outcome, secrets=known_secrets(), exit_code=code)
     return code

@@ -131,3 +131,22 @@ def test_bad_options_give_a_clear_message(args: list[str], message: str) -> None
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_busy_port_is_refused_not_shared(mock_server: MockServer) -> None:
+    # granian binds with SO_REUSEPORT: without our probe a second mock would start on
+    # the same port and the kernel would split the connections between the two.
+    port = mock_server.base_url.rsplit(":", 1)[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "vanceqa", "mock", "--port", port, "--fault", "maintenance=on"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "already in use" in result.stderr
+    assert "Traceback" not in result.stderr
+    for _ in range(10):
+        with httpx.Client(base_url=mock_server.base_url) as fresh:
+            response = fresh.get("/api/kittens", headers={"Authorization": API_TOKEN})
+            assert response.status_code == 200

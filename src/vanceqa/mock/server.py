@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from vanceqa.errors import UsageError
 from vanceqa.mock.app import MockApp
 from vanceqa.mock.config import CONFIG_ENV, MockConfig
 from vanceqa.mock.state import SharedState
@@ -41,6 +43,7 @@ def serve(config: MockConfig, host: str, port: int, workers: int = 1) -> None:
     from granian.server import Server
 
     config.dataset()  # fail fast, in the parent, on a bad data file or tokens
+    ensure_port_free(host, port)
     with tempfile.TemporaryDirectory(prefix="vanceqa-mock-") as tmp:
         state_path = Path(tmp) / "state"
         SharedState.create_file(state_path, config.faults)
@@ -72,6 +75,25 @@ def serve(config: MockConfig, host: str, port: int, workers: int = 1) -> None:
         with contextlib.suppress(KeyboardInterrupt):
             server.serve()
         print("vanceqa mock: stopped", file=sys.stderr, flush=True)
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    """Refuse a port someone already listens on.
+
+    granian binds with SO_REUSEPORT, so a second server on a busy port starts quietly
+    and the kernel splits the connections between the two. A probe without that
+    option is refused while anyone listens there (SO_REUSEADDR only lets it past
+    connections lingering in TIME_WAIT).
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise UsageError(
+                f"address {_url_host(host)}:{port} is already in use ({exc.strerror})"
+            ) from None
 
 
 def _url_host(host: str) -> str:

@@ -134,8 +134,13 @@ def test_second_data_set_passes_with_environment_variables(tmp_path: Path) -> No
     assert run.document is not None
     assert run.document["target"]["mock"] is False
     skipped = [r for r in run.document["results"] if r["outcome"] == "skipped"]
-    # Only generated DELETEs skip on a non-bundled target, and they say why.
-    assert {r["nodeid"].split("[")[0] for r in skipped} == {"test_generated.py::test_generated"}
+    # Only DELETEs on no permitted id (generated ones, and DELETE on the collection) skip
+    # on a non-bundled target, and they say why.
+    assert {r["nodeid"].split("[")[0] for r in skipped} == {
+        "test_generated.py::test_generated",
+        "test_protocol.py::test_method_not_allowed",
+        "test_protocol.py::test_allow_header",
+    }
     assert all("bundled mock only" in r["reason"] for r in skipped)
     # The docs' examples ran too: their kitten 2 is not in this data set, so the read
     # example took a live id from the list, and the DELETE one of the permitted ids.
@@ -172,6 +177,10 @@ def test_without_optional_options_checks_skip_with_reasons(tmp_path: Path) -> No
     assert "--destructive" in reasons["state_delete_answer"]
     assert "--destructive" in reasons["state_machine"]
     assert all(reasons.values())
+    # No DELETE of any kind reaches a shared server without the opt-in (decision 14).
+    for result in run.document["results"]:
+        if "DELETE" in result["nodeid"] or result["operation"] == "deleteKitten":
+            assert result["outcome"] == "skipped", result["nodeid"]
 
 
 @pytest.mark.parametrize(

@@ -71,3 +71,24 @@ def test_empty_token_stays_visible_in_a_repro() -> None:
 def test_redact_text_and_log_lines() -> None:
     assert redact_text("a tok b tokk", ["tok", "tokk", None, ""]) == f"a {REDACTED} b {REDACTED}"
     assert scrub_log_line("Authorization: whatever", []) == f"Authorization: {REDACTED}"
+
+
+def test_a_reader_that_went_away_is_not_a_traceback() -> None:
+    # `vanceqa docs parse --json | head`: the pipe closes before vanceqa is done.
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "vanceqa", "docs", "parse", "--json"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == 141
+    assert "Traceback" not in result.stderr
+    assert "BrokenPipeError" not in result.stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import Protocol, cast
@@ -69,10 +70,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     module.add_arguments(parser)
     parsed = parser.parse_args(rest)
     try:
-        return module.run(parsed)
+        code = module.run(parsed)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
     except UsageError as exc:
         print(f"vanceqa {name}: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"vanceqa {name}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`vanceqa docs parse --json | head`): stop quietly, as
+        # Unix tools do, and keep Python's final flush from raising again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141

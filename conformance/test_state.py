@@ -53,10 +53,15 @@ def deleted(vanceqa_target, vanceqa_client, vanceqa_mock) -> Deleted:
     if vanceqa_mock is not None:
         vanceqa_mock.reset()  # the bundled mock only: earlier generated DELETEs are undone
     for kitten_id in delete_ids:
-        if _is_live(vanceqa_client, vanceqa_target, kitten_id):
+        # Live for the regular token, which sends the DELETE: a kitten hidden for admins
+        # answers it 403, rightly (decision 3).
+        if vanceqa_client.get(path_for(ITEM, kitten_id)).status == 200:
             answer = vanceqa_client.request("DELETE", path_for(ITEM, kitten_id))
             return Deleted(kitten_id, answer)
-    pytest.skip(f"none of the --delete-id ids {list(delete_ids)} is live (deleted already?)")
+    pytest.skip(
+        f"none of the --delete-id ids {list(delete_ids)} is live for the regular token "
+        "(deleted already, or hidden for administrators?)"
+    )
 
 
 @pytest.mark.conformance("state_delete_answer", operation="deleteKitten", stage=2)
@@ -93,8 +98,15 @@ def test_delete_and_gone_are_json(deleted, vanceqa_client):
 
 @pytest.mark.conformance("state_machine", operation="*", stage=3)
 def test_state_machine(vanceqa_target, vanceqa_client, vanceqa_mock, vanceqa_inventory):
-    delete_ids = require_delete(vanceqa_target)
     target, client, mock = vanceqa_target, vanceqa_client, vanceqa_mock
+    if mock is not None:
+        mock.reset()
+    # Kittens hidden for admins rightly refuse the regular token's GET and DELETE (403):
+    # the machine, whose model is "live or gone", leaves them out.
+    hidden = {i for i in require_delete(target) if client.get(path_for(ITEM, i)).status == 403}
+    delete_ids = tuple(i for i in require_delete(target) if i not in hidden)
+    if not delete_ids:
+        pytest.skip(f"every --delete-id id is hidden for administrators: {sorted(hidden)}")
     readers = _readers(target)
 
     def listed_at_start(kitten_id: int, flags: tuple[bool, bool], token: str) -> bool:

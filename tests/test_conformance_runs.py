@@ -228,3 +228,24 @@ def test_usage_errors_exit_2(args: list[str], message: str, tmp_path: Path) -> N
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_hidden_delete_id_is_left_out_not_failed(tmp_path: Path) -> None:
+    # A regular token rightly gets 403 on a hidden kitten, DELETE included (decision 3):
+    # naming one with --delete-id must not fail a server that keeps the docs.
+    dataset = load_dataset(ALT)
+    hidden = [k.id for k in dataset.kittens if k.hidden and not k.removed]
+    visible = mock_delete_ids(dataset)[0]
+    with serve_mock(data=ALT) as mock:
+        options = options_for(mock.base_url, ALT)
+        base = options.argv()[: options.argv().index("--destructive")]
+        deletes = ["--destructive", "--delete-id", str(hidden[0]), "--delete-id", str(visible)]
+        run = run_suite([*base, *deletes], extra=["-k", "state or deleteKitten"])
+        state = mock.control("GET", "state")
+    assert run.returncode == 0, run.output[-4000:]
+    assert run.document is not None
+    outcomes = {r["check"]: r["outcome"] for r in run.document["results"]}
+    assert outcomes["state_delete_answer"] == "passed"
+    assert outcomes["state_machine"] == "passed"
+    assert isinstance(state, dict)
+    assert hidden[0] not in state["deleted"]

@@ -61,7 +61,9 @@ def live_id(inventory: Inventory) -> int:
 def target_id(operation: Operation, target: TargetConfig, inventory: Inventory) -> int:
     """An existing id to send `operation` to; DELETE only on a permitted id."""
     if operation.method == "DELETE":
-        return require_delete(target)[0]
+        # Not a kitten hidden for admins: its 403 may rightly come before the status checked.
+        permitted = require_delete(target)
+        return next((i for i in permitted if i not in target.hidden_ids), permitted[0])
     return live_id(inventory)
 
 

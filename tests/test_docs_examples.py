@@ -618,3 +618,42 @@ def test_conformance_docs_delete_leaves_the_only_delete_id_to_the_state_checks(
     state = [v for k, v in outcome.items() if not k.startswith("test_docs_example")]
     assert len(state) == 5, outcome
     assert set(state) == {"passed"}, outcome
+
+
+@respx.mock(base_url=BASE, assert_all_called=False)
+def test_a_docs_id_gone_from_the_target_is_replaced(
+    respx_mock: respx.MockRouter, ours: DocsPage
+) -> None:
+    # Staging deleted the docs' kitten 2: 410 says nothing about the docs.
+    respx_mock.get("/api/kittens").respond(json=[{**KITTEN, "id": 15}])
+    respx_mock.get("/api/kittens/2").respond(410, json={"error": "gone"})
+    respx_mock.get("/api/kittens/15").respond(json={**KITTEN, "id": 15})
+    result = item_result(run(ours, target())[0])
+    assert (result.outcome, result.status) == ("passed", 200)
+    assert result.message == "the docs' ID 2 is gone from the target; used 15 from GET /api/kittens"
+
+
+@respx.mock(base_url=BASE, assert_all_called=False)
+def test_a_hidden_docs_id_is_replaced_even_when_listed(
+    respx_mock: respx.MockRouter, ours: DocsPage
+) -> None:
+    # Whether hidden kittens are listed is not documented: a listed 403 is no failure.
+    respx_mock.get("/api/kittens").respond(json=[{**KITTEN, "id": 2}, {**KITTEN, "id": 15}])
+    respx_mock.get("/api/kittens/2").respond(403, json={"error": "hidden"})
+    respx_mock.get("/api/kittens/15").respond(json={**KITTEN, "id": 15})
+    result = item_result(run(ours, target())[0])
+    assert (result.outcome, result.status) == ("passed", 200)
+    assert result.message == (
+        "the docs' ID 2 is hidden for this token; used 15 from GET /api/kittens"
+    )
+
+
+@respx.mock(base_url=BASE, assert_all_called=False)
+def test_a_listed_docs_id_that_answers_410_fails(
+    respx_mock: respx.MockRouter, ours: DocsPage
+) -> None:
+    respx_mock.get("/api/kittens").respond(json=[{**KITTEN, "id": 2}])
+    respx_mock.get("/api/kittens/2").respond(410, json={"error": "gone"})
+    result = item_result(run(ours, target())[0])
+    assert (result.outcome, result.status) == ("failed", 410)
+    assert "answered 410, yet GET /api/kittens lists it" in str(result.message)

@@ -53,6 +53,14 @@ class ExampleResult:
         }
 
 
+# Answers meaning "the docs' example value cannot be used here", not "the docs are wrong".
+_UNUSABLE = {
+    403: "is hidden for this token",
+    404: "is not on the target",
+    410: "is gone from the target",
+}
+
+
 class Maintenance(Exception):
     """The target answered 503: it is in maintenance, the rest cannot be judged."""
 
@@ -78,8 +86,9 @@ def run_example(
 ) -> ExampleResult:
     """Send one planned example and judge the answer. Raises Maintenance / Unreachable.
 
-    A read whose path value the target does not know (404) is run again with a live
-    value from the sibling collection (`livevalues.py`), or skipped when there is none;
+    A read whose path value is not usable on the target (404, 410, or 403: hidden for
+    this token) is run again with a live value from the sibling collection
+    (`livevalues.py`), or skipped when there is none;
     `pace` runs before each of those extra requests.
     """
     if plan.skip:
@@ -91,12 +100,14 @@ def run_example(
     note: str | None = None
     lookup = plan.live
     expected_family = plan.expected.family if plan.expected else "2xx"
-    if lookup is not None and response.status_code == 404 and expected_family != "4xx":
+    status = response.status_code
+    if lookup is not None and status in _UNUSABLE and expected_family != "4xx":
         docs = f"the docs' {lookup.parameter} {lookup.docs_value}"
-        live = _live_value(lookup, plan, client, secrets, sleep, pace)
+        # A hidden value may be listed (the docs do not say): take another one then.
+        live = _live_value(lookup, plan, client, secrets, sleep, pace, avoid_docs=status == 403)
         where = lookup.collection or f"GET {lookup.collection_path}"
         if live.lists_docs_value:
-            note = f"{docs} answered 404, yet {where} lists it"
+            note = f"{docs} answered {status}, yet {where} lists it"
         elif live.value is None:
             return ExampleResult(
                 plan.label,
@@ -104,13 +115,13 @@ def run_example(
                 plan.source.file,
                 plan.source.line,
                 "skipped",
-                404,
-                f"{docs} is not on the target (404) and {live.problem}: not judged",
+                status,
+                f"{docs} {_UNUSABLE[status]} ({status}) and {live.problem}: not judged",
                 curl_line(plan.method, url, plan.headers, secrets),
                 time.monotonic() - started,
             )
         else:
-            note = f"{docs} is not on the target; used {live.value} from {where}"
+            note = f"{docs} {_UNUSABLE[status]}; used {live.value} from {where}"
             url = lookup.url_with(live.value)
             if pace is not None:
                 pace()
@@ -170,6 +181,8 @@ def _live_value(
     secrets: tuple[str, ...],
     sleep: Callable[[float], None],
     pace: Callable[[], None] | None,
+    *,
+    avoid_docs: bool = False,
 ) -> LiveValue:
     """Ask the sibling collection (with the example's headers: the user's token) for a value."""
     if lookup.collection is None:
@@ -187,7 +200,7 @@ def _live_value(
         body = answer.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
         return LiveValue(problem=f"{lookup.collection} answered no JSON")
-    return pick_live_value(lookup, body)
+    return pick_live_value(lookup, body, avoid_docs=avoid_docs)
 
 
 def run_examples(

@@ -141,11 +141,12 @@ class LiveValue:
     lists_docs_value: bool = False  # the docs' value is listed: its 404 is a real failure
 
 
-def pick_live_value(lookup: LiveLookup, body: Any) -> LiveValue:
+def pick_live_value(lookup: LiveLookup, body: Any, *, avoid_docs: bool = False) -> LiveValue:
     """The first item's field named like the parameter (else `id`) in the collection's JSON.
 
     The items are the answer itself when it is an array, else the first array found in
-    the object (breadth first).
+    the object (breadth first). A listed docs' value is reported (its 404 or 410 is a real
+    failure), unless `avoid_docs`: then the first other listed value is taken.
     """
     where = lookup.collection or f"GET {lookup.collection_path}"
     items = _first_array(body)
@@ -159,9 +160,14 @@ def pick_live_value(lookup: LiveLookup, body: Any) -> LiveValue:
         return LiveValue(
             problem=f"the first item of {where} has no field {lookup.parameter!r} or 'id'"
         )
-    listed = {_text(i.get(key)) for i in items if isinstance(i, dict)}
+    listed = [_text(i.get(key)) for i in items if isinstance(i, dict)]
     if lookup.docs_value in listed:
-        return LiveValue(value=lookup.docs_value, lists_docs_value=True)
+        others = [v for v in listed if v is not None and v != lookup.docs_value]
+        if not avoid_docs:
+            return LiveValue(value=lookup.docs_value, lists_docs_value=True)
+        if not others:
+            return LiveValue(problem=f"{where} lists no other item")
+        return LiveValue(value=others[0])
     value = _text(first[key])
     if value is None:
         return LiveValue(problem=f"the first item of {where} has no usable {key!r}: {first[key]!r}")

@@ -657,3 +657,22 @@ def test_a_listed_docs_id_that_answers_410_fails(
     result = item_result(run(ours, target())[0])
     assert (result.outcome, result.status) == ("failed", 410)
     assert "answered 410, yet GET /api/kittens lists it" in str(result.message)
+
+
+@pytest.mark.socket
+def test_cli_examples_where_none_ran_is_no_pass(tmp_path: Path, mock_server: MockServer) -> None:
+    page = tmp_path / "index.html.md"
+    page.write_text(
+        "---\ntitle: Deletes only\n---\n\n# Kittens\n\n## Delete a Kitten\n\n"
+        '```shell\ncurl "http://example.com/api/kittens/2" -X DELETE -H "Authorization: x"\n```\n\n'
+        "### HTTP Request\n\n`DELETE http://example.com/api/kittens/<ID>`\n",
+        encoding="utf-8",
+    )
+    result = vanceqa(
+        "docs", "examples", str(page), "--base-url", mock_server.base_url,
+        "--api-token", mock_server.api_token,
+    )  # fmt: skip
+    assert "0 passed, 0 failed, 1 skipped" in result.stdout, result.stdout + result.stderr
+    assert result.returncode == 1
+    assert "no example ran" in result.stderr
+    assert mock_server.counters()["op_deleteKitten"] == 0

@@ -210,4 +210,8 @@ def _examples(args: argparse.Namespace) -> int:
         print(examples_text(results, heading, stopped))
     if stopped:
         raise TargetUnavailable(stopped)
+    if not ran:
+        # Every example skipped: nothing was verified, which is no pass (cf. pytest's 5).
+        print("docs examples: no example ran; see the reasons above", file=sys.stderr)
+        return 1
     return 1 if any(r.outcome == "failed" for r in results) else 0

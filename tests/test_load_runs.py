@@ -662,6 +662,7 @@ def test_a_refused_token_is_exit_3(fresh_mock: MockServer, tmp_path: Path) -> No
         (["--base-url", "ftp://x"], "base URL must look like"),
         (["--base-url", "http://127.0.0.1:9"], "needs an API token"),
         (["--shape", "open", "--rate", "100", "--max-rps", "50"], "exceeds --max-rps 50"),
+        (["--mock-fault", "bogus=1"], "--mock-fault: unknown fault 'bogus'"),
     ],
 )
 def test_usage_errors_are_exit_2_without_traceback(
@@ -670,4 +671,15 @@ def test_usage_errors_are_exit_2_without_traceback(
     result = vanceqa_load(*args, cwd=tmp_path)
     assert result.returncode == 2, explain(result)
     assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_mock_fault_under_plain_locust_is_exit_2(tmp_path: Path) -> None:
+    result = run(
+        locust_cmd("--headless", "-t", "5s", "--mock-fault", "stall=x", "--report-dir", tmp_path),
+        clean_env(),
+        tmp_path,
+    )
+    assert result.returncode == 2, explain(result)
+    assert "--mock-fault: stall=EVERY:DURATION" in result.stderr
     assert "Traceback" not in result.stderr

@@ -30,6 +30,7 @@ from vanceqa.load.preflight import preflight
 from vanceqa.load.shapes import DEFAULT_RATE, OPEN_SHAPES, SHAPES, plan_shape
 from vanceqa.load.slo import EXIT_SLO_BREACH, load_slo
 from vanceqa.load.units import (
+    check_mock_faults,
     parse_duration,
     parse_rate,
     parse_run_time,
@@ -119,6 +120,7 @@ def _validate(args: argparse.Namespace) -> tuple[float, str | None]:
         raise UsageError("--processes must be at least 1")
     if args.mock_workers < 1:
         raise UsageError("--mock-workers must be at least 1")
+    check_mock_faults(args.mock_fault)
     if args.master and args.worker:
         raise UsageError("--master and --worker exclude each other")
     if args.processes and (args.master or args.worker):

@@ -29,6 +29,7 @@ from vanceqa.load.options import LoadOptions
 from vanceqa.load.schedule import ArrivalSchedule
 from vanceqa.load.shapes import ShapePlan
 from vanceqa.load.slo import EXIT_SLO_BREACH, SLO, evaluate
+from vanceqa.load.units import check_mock_faults
 from vanceqa.load.validation import ResponseCheck
 from vanceqa.target import MockServer, TargetConfig, serve_mock
 
@@ -161,6 +162,7 @@ class LoadState:
         return chosen
 
     def start_bundled_mock(self, faults: list[str]) -> None:
+        check_mock_faults(faults)
         server: MockServer = self.mock_stack.enter_context(serve_mock(faults=faults))
         atexit.register(self.mock_stack.close)  # also when locust exits without quitting
         self.environment.host = server.base_url

@@ -6,6 +6,7 @@ import math
 import re
 
 from vanceqa.errors import UsageError
+from vanceqa.mock.faults import FaultConfig
 
 _PART = re.compile(r"([0-9]*\.?[0-9]+)\s*(us|ms|s|m|h)?", re.ASCII)
 _SECONDS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -92,3 +93,11 @@ def format_duration(seconds: float) -> str:
     if seconds < 1:
         return f"{seconds * 1000:g}ms"
     return f"{seconds:g}s"
+
+
+def check_mock_faults(specs: list[str]) -> None:
+    """A bad --mock-fault is a usage error (exit 2) before the mock starts, not a dead mock."""
+    try:
+        FaultConfig.from_specs(list(specs))
+    except UsageError as exc:
+        raise UsageError(f"--mock-fault: {exc}") from None

@@ -85,6 +85,18 @@ def test_an_aborted_suite_is_incomplete_with_exit_3() -> None:
     assert "maintenance" in phase(verdict, "conformance").headline
 
 
+def test_an_aborted_suite_says_why_once() -> None:
+    data = passing_conformance()
+    data["aborted"] = "the target refused the API token"
+    run = {
+        "format": "vanceqa.run/1",
+        "phases": [{"name": "check", "exit_code": 3, "note": "exited with code 3: token refused"}],
+    }
+    headline = phase(judge(results(conformance=data, run=run)), "conformance").headline
+    assert headline.count("refused") == 1
+    assert "but exited" not in headline
+
+
 def test_a_phase_that_died_without_a_file_makes_the_run_incomplete() -> None:
     run = {
         "format": "vanceqa.run/1",

@@ -449,3 +449,11 @@ def test_an_unreadable_file_is_named_and_the_rest_still_shown(report_dir: Path) 
     assert 'id="conformance-matrix"' in text
     load_phase = next(p for p in outcome.verdict.phases if p.name == "load")
     assert load_phase.status == "error"
+
+
+def test_the_trend_states_a_fractional_margin_exactly() -> None:
+    from vanceqa.report.trend_view import section
+
+    entry = {"started_at": "2026-11-24T10:00:00Z", "verdict": "pass"}
+    html = section([], [entry, entry], 0.025, 5)
+    assert "beyond a 2.5% margin" in html

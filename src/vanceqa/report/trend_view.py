@@ -53,7 +53,7 @@ def section(rows: list[TrendRow], entries: list[JSON], margin: float, window: in
     parts.append(
         f'<p class="stats">{summary} <span class="muted">against the median of the last '
         f"{min(window, earlier)} of {earlier} earlier runs; latency and throughput are flagged "
-        f"beyond a {margin:.0%} margin, failures and skips on any rise</span></p>"
+        f"beyond a {margin * 100:g}% margin, failures and skips on any rise</span></p>"
     )
     table_rows = [
         [

@@ -94,8 +94,8 @@ def _code(records: list[JSON]) -> int | None:
 def _with_records(verdict: PhaseVerdict, records: list[JSON]) -> PhaseVerdict:
     """A command of the area that ended abnormally makes a passing area an error."""
     notes = [str(r["note"]) for r in records if r.get("note")]
-    if verdict.status == FAILED or not notes:
-        return verdict
+    if verdict.status in (FAILED, ERROR) or not notes:
+        return verdict  # already not a pass, and its headline says why
     note = f"{verdict.headline}; but {notes[0]}"
     return PhaseVerdict(verdict.name, ERROR, note, verdict.exit_code, notes[0])
 

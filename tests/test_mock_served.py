@@ -150,3 +150,12 @@ def test_a_busy_port_is_refused_not_shared(mock_server: MockServer) -> None:
         with httpx.Client(base_url=mock_server.base_url) as fresh:
             response = fresh.get("/api/kittens", headers={"Authorization": API_TOKEN})
             assert response.status_code == 200
+
+
+def test_serve_mock_keeps_tokens_off_the_command_line() -> None:
+    with serve_mock(api_token="cmdline-secret-1", admin_token="cmdline-secret-2") as server:
+        cmdline = Path(f"/proc/{server.process.pid}/cmdline").read_bytes()
+        assert b"cmdline-secret" not in cmdline
+        for token in ("cmdline-secret-1", "cmdline-secret-2"):
+            response = httpx.get(f"{server.base_url}/api/kittens", headers={"Authorization": token})
+            assert response.status_code == 200

@@ -307,7 +307,13 @@ def serve_mock(
         with tempfile.NamedTemporaryFile(prefix="vanceqa-mock-", suffix=".log", delete=False) as f:
             log_path = Path(f.name)
         cmd = [sys.executable, "-m", "vanceqa", "mock", "--host", host, "--port", str(port)]
-        cmd += ["--workers", str(workers), "--api-token", tokens[0], "--admin-token", tokens[1]]
+        cmd += ["--workers", str(workers)]
+        # Tokens travel in the environment: a command line is visible to every local user.
+        env = {
+            **os.environ,
+            "VANCEQA_MOCK_API_TOKEN": tokens[0],
+            "VANCEQA_MOCK_ADMIN_TOKEN": tokens[1],
+        }
         if data is not None:
             cmd += ["--data", str(data)]
         for fault in faults:
@@ -316,7 +322,7 @@ def serve_mock(
             cmd.append("--no-control")
         cmd += list(extra_args)
         with log_path.open("wb") as log:
-            process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
         base_url = f"http://{host}:{port}"
         try:
             probe = f"{base_url}/__vanceqa__/health" if control else f"{base_url}/api/kittens"

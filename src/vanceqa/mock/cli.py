@@ -4,18 +4,30 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 
 from vanceqa.errors import UsageError
 from vanceqa.mock.config import MockConfig
 from vanceqa.mock.faults import FaultConfig
+
+# Tokens may come through the environment, so they never show in a process list.
+TOKEN_ENV = {"api": "VANCEQA_MOCK_API_TOKEN", "admin": "VANCEQA_MOCK_ADMIN_TOKEN"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
-    parser.add_argument("--api-token", help="regular token (default: the data file's)")
-    parser.add_argument("--admin-token", help="administrator token (default: the data file's)")
+    parser.add_argument(
+        "--api-token",
+        default=os.environ.get(TOKEN_ENV["api"]),
+        help=f"regular token (env {TOKEN_ENV['api']}; default: the data file's)",
+    )
+    parser.add_argument(
+        "--admin-token",
+        default=os.environ.get(TOKEN_ENV["admin"]),
+        help=f"administrator token (env {TOKEN_ENV['admin']}; default: the data file's)",
+    )
     parser.add_argument("--data", help="data file (default: the bundled fixtures/kittens.json)")
     parser.add_argument(
         "--fault",

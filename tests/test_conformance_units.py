@@ -13,11 +13,13 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
+from hypothesis import given
 
 from vanceqa.conformance import checks
 from vanceqa.conformance.client import ApiClient, Exchange, StillThrottled, retry_after_s
 from vanceqa.conformance.results import failure_record
 from vanceqa.conformance.session import mock_delete_ids
+from vanceqa.conformance.suite import malformed_ids
 from vanceqa.contract import default_contract
 from vanceqa.errors import Finding
 from vanceqa.mock.data import load_dataset
@@ -328,3 +330,20 @@ def test_ignored_auth_still_catches_a_server_ignoring_tokens() -> None:
     assert "ignored_auth" in caught.value.check
     assert TOKEN not in caught.value.curl
     assert client.stats.requests >= 2
+
+
+@given(value=malformed_ids())
+def test_malformed_ids_never_spell_a_valid_id(value: str) -> None:
+    # " 1", "+1", "01" may rightly be read as kitten 1: decision 6 does not settle them.
+    try:
+        parsed = int(value)
+    except ValueError:
+        return
+    assert parsed <= 0, value
+
+
+@pytest.mark.parametrize("spelling", [" 1", "+1", "01", "1_0", "\u0661"])
+def test_lenient_spellings_of_an_id_are_not_called_malformed(spelling: str) -> None:
+    from vanceqa.conformance.suite import _lenient_positive_integer
+
+    assert _lenient_positive_integer(spelling)

@@ -91,13 +91,27 @@ def malformed_flag_values() -> st.SearchStrategy[str]:
     )
 
 
+def _lenient_positive_integer(text: str) -> bool:
+    """Whether a lenient parser reads `text` as a positive integer (" 1", "+1", "01", "1_0").
+
+    Decision 6 calls abc, -1 and 1.5 malformed; it does not settle these spellings of a
+    valid id, so no check may demand 400/404 for them (a server may answer that kitten).
+    """
+    try:
+        return int(text) > 0
+    except ValueError:
+        return False
+
+
 def malformed_ids() -> st.SearchStrategy[str]:
     """Path ids that are not a positive integer: words, signs, decimals, odd bytes."""
     return st.one_of(
-        st.sampled_from(("abc", "-1", "1.5", "0x10", "1e3", " 1", "%00", "null")),
+        st.sampled_from(("abc", "-1", "1.5", "0x10", "1e3", "%00", "null")),
         st.integers(max_value=-1).map(str),
         st.floats(allow_nan=True, allow_infinity=True).map(repr),
-        st.text(min_size=1, max_size=24).filter(lambda v: not v.isdigit() and v not in (".", "..")),
+        st.text(min_size=1, max_size=24).filter(
+            lambda v: not v.isdigit() and v not in (".", "..") and not _lenient_positive_integer(v)
+        ),
     )
 
 

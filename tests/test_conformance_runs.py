@@ -249,3 +249,27 @@ def test_a_hidden_delete_id_is_left_out_not_failed(tmp_path: Path) -> None:
     assert outcomes["state_machine"] == "passed"
     assert isinstance(state, dict)
     assert hidden[0] not in state["deleted"]
+
+
+def test_an_unknown_delete_id_is_left_out_not_failed(tmp_path: Path) -> None:
+    # A --delete-id the target never had (404, a typo) is neither live nor gone: the state
+    # machine must leave it out, not expect the 410 of a deleted kitten from it.
+    dataset = load_dataset(ALT)
+    visible = mock_delete_ids(dataset)[0]
+    unknown = max(k.id for k in dataset.kittens) + 10_000
+    with serve_mock(data=ALT) as mock:
+        options = options_for(mock.base_url, ALT)
+        base = options.argv()[: options.argv().index("--destructive")]
+        deletes = ["--destructive", "--delete-id", str(unknown), "--delete-id", str(visible)]
+        run = run_suite([*base, *deletes], extra=["-k", "state_machine"])
+        only_unknown = run_suite(
+            [*base, "--destructive", "--delete-id", str(unknown)], extra=["-k", "state_machine"]
+        )
+    assert run.returncode == 0, run.output[-4000:]
+    assert run.document is not None
+    outcomes = {r["check"]: r["outcome"] for r in run.document["results"]}
+    assert outcomes["state_machine"] == "passed"
+    assert only_unknown.document is not None
+    skipped = [r for r in only_unknown.document["results"] if r["check"] == "state_machine"]
+    assert skipped[0]["outcome"] == "skipped"
+    assert f"unknown to the target (404) [{unknown}]" in skipped[0]["reason"]

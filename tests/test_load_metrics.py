@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import msgpack
+import pytest
 
 from vanceqa.load.metrics import OVERALL, Aggregate, Collector
 
@@ -60,6 +61,54 @@ def test_deltas_carry_everything_once_and_merge_to_the_sum() -> None:
         (0, 45, 10, 5, 2),
         (1, 4, 0, 0, 0),
     ]
+
+
+def _fields(row: dict[str, object]) -> tuple[object, ...]:
+    return tuple(row[k] for k in ("t", "rps", "errors", "throttled", "dropped"))
+
+
+def test_each_operation_has_its_own_series_and_overall_is_their_merge() -> None:
+    """listKittens is fast and busy early, getKitten slow and busy late; two workers."""
+    clock = Clock(1003.0)
+    workers = [Collector(clock), Collector(clock)]
+    fail = "status 500 not documented for getKitten"
+    for i in range(10):  # second 1000, the operations interleaved (the hot path's cache)
+        workers[0].record("listKittens", 5_000, None, None, False, 1000.1)
+        if i < 3:
+            workers[0].record("getKitten", 200_000, None, fail if i == 0 else None, False, 1000.2)
+    for _ in range(4):
+        workers[0].record("listKittens", 5_000, None, None, False, 1001.5)
+    for _ in range(6):
+        workers[0].record("getKitten", 200_000, None, None, False, 1002.5)
+    workers[0].record("listKittens", 5_000, None, None, False, 1000.9)  # late, after 1002
+    for _ in range(2):
+        workers[1].record("getKitten", 50_000, None, None, True, 1001.3)
+    workers[1].drop("getKitten", 1001.6)
+    aggregate = Aggregate(["listKittens", "getKitten"])
+    for worker in workers:
+        aggregate.add(msgpack.loads(msgpack.dumps(worker.delta()), raw=False))
+
+    lists = aggregate.timeseries(1000.0, scope="listKittens")
+    gets = aggregate.timeseries(1000.0, scope="getKitten")
+    overall = aggregate.timeseries(1000.0)
+    assert [_fields(r) for r in lists] == [(0, 11, 0, 0, 0), (1, 4, 0, 0, 0), (2, 0, 0, 0, 0)]
+    assert [_fields(r) for r in gets] == [(0, 3, 1, 0, 0), (1, 2, 0, 2, 1), (2, 6, 0, 0, 0)]
+    assert [_fields(r) for r in overall] == [(0, 14, 1, 0, 0), (1, 6, 0, 2, 1), (2, 6, 0, 0, 0)]
+    assert [r["p50"] for r in lists] == [pytest.approx(5.0, rel=0.01)] * 2 + [None]
+    assert [r["p99"] for r in gets] == [
+        pytest.approx(200.0, rel=0.01),
+        pytest.approx(50.0, rel=0.01),
+        pytest.approx(200.0, rel=0.01),
+    ]
+    # overall merges the histograms: the fast list holds the median, the slow get the tail
+    assert overall[0]["p50"] == pytest.approx(5.0, rel=0.01)
+    assert overall[0]["p99"] == pytest.approx(200.0, rel=0.01)
+    assert overall[1]["p50"] == pytest.approx(5.0, rel=0.01)
+    assert overall[1]["p95"] == pytest.approx(50.0, rel=0.01)
+    for totals_name, series in (("listKittens", lists), ("getKitten", gets)):
+        totals = aggregate.totals(totals_name)
+        assert totals is not None
+        assert sum(r["rps"] for r in series) == totals.requests
 
 
 def test_open_model_entries_carry_corrected_latency() -> None:

@@ -75,6 +75,12 @@ def test_the_document_has_the_documented_fields(tmp_path: Path) -> None:
     assert set(get["latency_corrected_ms"]) == LATENCY_KEYS
     assert [p for p, _ in get["spectrum"]] == [50, 75, 90, 95, 99, 99.9, 99.99, 100]
     assert data["operations"]["listKittens"]["throttled"] == 1
+    get_row = get["timeseries"][0]
+    assert {"t", "rps", "p50", "p95", "p99", "errors", "throttled", "dropped"} <= set(get_row)
+    assert "p99_corrected" in get_row
+    assert "users" not in get_row  # the users running are the whole run's
+    assert sum(row["rps"] for row in get["timeseries"]) == 100
+    assert sum(row["dropped"] for row in get["timeseries"]) == 1
     assert data["overall"]["requests"] == 200
     row = data["timeseries"][0]
     assert {"t", "rps", "p50", "p95", "p99", "errors", "throttled", "dropped"} <= set(row)

@@ -519,6 +519,11 @@ def test_master_merges_exactly_what_two_workers_sent(
     assert all(s[0] > 50 for s in sent)  # both workers carried load
     assert overall["latency_ms"]["p50"] > 0
     assert sum(row["rps"] for row in data["timeseries"]) == overall["requests"]
+    ts = [row["t"] for row in data["timeseries"]]
+    for name, entry in data["operations"].items():  # each operation's own series, merged
+        assert entry["timeseries"], name
+        assert sum(row["rps"] for row in entry["timeseries"]) == entry["requests"], name
+        assert [row["t"] for row in entry["timeseries"]] == ts, name
     assert_no_secrets(m_out, m_err, *(o + e for o, e in outputs), json.dumps(data))
 
 

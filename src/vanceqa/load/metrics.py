@@ -40,9 +40,11 @@ class Collector:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
         self.ops: dict[str, _Counts] = {}
-        self.seconds: dict[int, _Counts] = {}
+        self.seconds: dict[tuple[int, str], _Counts] = {}  # (second, operation)
+        # The buckets of the latest second, by operation: the hot path's usual hit
+        # without building a (second, operation) key.
         self._second_key = -1
-        self._second = _Counts()
+        self._current: dict[str, _Counts] = {}
         self.window: list[float] | None = None  # [first start, last end] of the load
         self.sent: Counter[str] = Counter()  # cumulative totals handed on, for the log
 
@@ -61,7 +63,9 @@ class Collector:
         if counts is None:
             counts = self.ops[operation] = _Counts()
         key = int(now)
-        second = self._second if key == self._second_key else self._second_at(key)
+        second = (
+            self._current.get(operation) if key == self._second_key else None
+        ) or self._second_at(key, operation)
         counts.requests += 1
         second.requests += 1
         counts.raw.samples.append(latency_us)
@@ -83,14 +87,16 @@ class Collector:
         if counts is None:
             counts = self.ops[operation] = _Counts()
         counts.dropped += count
-        self._second_at(int(scheduled)).dropped += count
+        self._second_at(int(scheduled), operation).dropped += count
 
-    def _second_at(self, key: int) -> _Counts:
-        second = self.seconds.get(key)
+    def _second_at(self, key: int, operation: str) -> _Counts:
+        second = self.seconds.get((key, operation))
         if second is None:
-            second = self.seconds[key] = _Counts()
-        if key >= self._second_key:
-            self._second_key, self._second = key, second
+            second = self.seconds[key, operation] = _Counts()
+        if key > self._second_key:
+            self._second_key, self._current = key, {operation: second}
+        elif key == self._second_key:
+            self._current[operation] = second
         return second
 
     def open_window(self, start: float) -> None:
@@ -128,13 +134,14 @@ class Collector:
             self.ops[name] = _Counts()
         seconds = []
         current = int(self.clock())
-        for key in sorted(self.seconds):
+        for key, operation in sorted(self.seconds):
             if key >= current and not final:
                 continue
-            second = self.seconds.pop(key)
+            second = self.seconds.pop((key, operation))
             seconds.append(
                 [
                     key,
+                    operation,
                     second.requests,
                     second.failures,
                     second.throttled,
@@ -143,8 +150,8 @@ class Collector:
                     _encoded(second.corrected),
                 ]
             )
-        if final or self._second_key not in self.seconds:
-            self._second_key, self._second = -1, _Counts()
+        if final or self._second_key < current:  # the cached buckets were just sent
+            self._second_key, self._current = -1, {}
         window = list(self.window) if self.window is not None else None
         return {"ops": ops, "seconds": seconds, "window": window, "final": final}
 
@@ -179,7 +186,8 @@ class Aggregate:
     def __init__(self, order: Iterable[str] = ()) -> None:
         self.order = tuple(order)  # operation ids in contract order, for stable output
         self.ops: dict[str, _Totals] = {}
-        self.seconds: dict[int, list[Any]] = {}
+        # (second, operation) -> [requests, failures, throttled, dropped, raws, correcteds]
+        self.seconds: dict[tuple[int, str], list[Any]] = {}
         self.window: list[float] | None = None
         self.deltas = 0
 
@@ -196,8 +204,9 @@ class Aggregate:
                 hdr.merge(totals.raw, part["raw"])
             if part.get("corrected"):
                 hdr.merge(totals.corrected, part["corrected"])
-        for key, requests, failures, throttled, dropped, raw, corrected in delta.get("seconds", []):
-            slot = self.seconds.setdefault(int(key), [0, 0, 0, 0, [], []])
+        for row in delta.get("seconds", []):
+            key, operation, requests, failures, throttled, dropped, raw, corrected = row
+            slot = self.seconds.setdefault((int(key), str(operation)), [0, 0, 0, 0, [], []])
             slot[0] += requests
             slot[1] += failures
             slot[2] += throttled
@@ -260,32 +269,43 @@ class Aggregate:
         }
 
     def timeseries(
-        self, start: float | None = None, users: dict[int, int] | None = None
+        self,
+        start: float | None = None,
+        users: dict[int, int] | None = None,
+        scope: str = OVERALL,
     ) -> list[dict[str, Any]]:
         """Per second since `start`: throughput, errors, merged percentiles and, when
-        known, the running users."""
+        known, the running users. `scope` is one operation, or `overall` (every
+        operation's bucket of each second merged). Every scope has a row for each second
+        of the run, so the series line up (an operation's quiet second: rps 0, no p50)."""
         if not self.seconds:
             return []
-        origin = int(start) if start is not None else min(self.seconds)
+        by_second: dict[int, list[list[Any]]] = {}
+        for (key, operation), slot in self.seconds.items():
+            parts = by_second.setdefault(key, [])
+            if scope in (OVERALL, operation):
+                parts.append(slot)
+        origin = int(start) if start is not None else min(by_second)
         rows = []
         open_model = self.open_model
-        for key in sorted(self.seconds):
-            requests, failures, throttled, dropped, raws, correcteds = self.seconds[key]
-            raw = _merged(raws)
+        for key in sorted(by_second):
+            parts = by_second[key]
+            raw = _merged([blob for part in parts for blob in part[4]])
             values = hdr.percentiles_ms(raw, (50.0, 95.0, 99.0))
             row: dict[str, Any] = {
                 "t": key - origin,
-                "rps": requests,
+                "rps": sum(part[0] for part in parts),
                 "p50": values.get(50.0),
                 "p95": values.get(95.0),
                 "p99": values.get(99.0),
-                "errors": failures,
-                "throttled": throttled,
-                "dropped": dropped,
+                "errors": sum(part[1] for part in parts),
+                "throttled": sum(part[2] for part in parts),
+                "dropped": sum(part[3] for part in parts),
             }
             if users and key in users:
                 row["users"] = users[key]
             if open_model:
+                correcteds = [blob for part in parts for blob in part[5]]
                 corrected = hdr.percentiles_ms(_merged(correcteds), (99.0,))
                 row["p99_corrected"] = corrected.get(99.0)
             rows.append(row)

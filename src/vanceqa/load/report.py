@@ -43,8 +43,12 @@ def build_document(
     locust_version: str | None = None,
     users: dict[int, int] | None = None,
 ) -> dict[str, Any]:
+    origin = aggregate.window[0] if aggregate.window else None
     operations = {
-        name: aggregate.entry(totals, duration_s)
+        name: {
+            **aggregate.entry(totals, duration_s),
+            "timeseries": aggregate.timeseries(origin, scope=name),
+        }
         for name in aggregate.names()
         if (totals := aggregate.totals(name)) is not None
     }
@@ -66,9 +70,7 @@ def build_document(
         "model": "open" if shape.open_model else "closed",
         "operations": operations,
         "overall": aggregate.entry(overall, duration_s),
-        "timeseries": aggregate.timeseries(
-            aggregate.window[0] if aggregate.window else None, users or {}
-        ),
+        "timeseries": aggregate.timeseries(origin, users or {}),
         "slo": {
             "passed": all(v.passed for v in verdicts),
             "file": slo.source if slo else None,

@@ -688,3 +688,19 @@ def test_a_bad_mock_fault_under_plain_locust_is_exit_2(tmp_path: Path) -> None:
     assert result.returncode == 2, explain(result)
     assert "--mock-fault: stall=EVERY:DURATION" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_unusable_report_dir_is_refused_before_any_load(tmp_path: Path) -> None:
+    # Found at the end, it cost a whole run and showed locust's traceback.
+    not_a_dir = tmp_path / "a-file"
+    not_a_dir.write_text("")
+    report_dir = not_a_dir / "reports"
+    for result in (
+        vanceqa_load("-t", "30s", "--report-dir", report_dir, cwd=tmp_path),
+        run(
+            locust_cmd("--headless", "-t", "30s", "--report-dir", report_dir), clean_env(), tmp_path
+        ),
+    ):
+        assert result.returncode == 2, explain(result)
+        assert "cannot create the report directory" in result.stderr
+        assert "Traceback" not in result.stderr

@@ -48,3 +48,19 @@ def seed_data_path() -> Path:
 
 def docs_page_path() -> Path:
     return fixtures_dir() / "docs" / "index.html.md"
+
+
+def ensure_report_dir(path: Path | str) -> Path:
+    """Create the report folder before any work starts, or say clearly why it cannot be.
+
+    Every command checks it first: a run that measured for minutes must not find out at
+    the end that its results have nowhere to go.
+    """
+    from vanceqa.errors import UsageError
+
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the report directory {folder}: {exc}") from None
+    return folder

@@ -15,7 +15,6 @@ import pytest
 
 from vanceqa import resources
 from vanceqa.conformance.plugin import EXIT_UNAVAILABLE, STATE
-from vanceqa.errors import UsageError
 from vanceqa.target import add_target_arguments, target_from_args
 
 REPORT_FILES = ("conformance.xml", "conformance.html", "conformance.json")
@@ -91,11 +90,7 @@ def pytest_arguments(args: argparse.Namespace, seed: int, report_dir: Path) -> l
 
 def run(args: argparse.Namespace) -> int:
     target_from_args(args)  # options and VANCEQA_* checked before anything starts
-    report_dir = Path(args.report_dir)
-    try:
-        report_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"cannot create the report directory {report_dir}: {exc}") from None
+    report_dir = resources.ensure_report_dir(args.report_dir)
     seed = args.seed if args.seed is not None else random.randrange(2**32)
     outcome = _Outcome()
     code = int(pytest.main(pytest_arguments(args, seed, report_dir), plugins=[outcome]))

@@ -147,11 +147,7 @@ def _drift(args: argparse.Namespace) -> int:
 
 def _check_report_dir(args: argparse.Namespace) -> None:
     if args.report_dir:
-        try:
-            Path(args.report_dir).mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            message = f"cannot create the report directory {args.report_dir}: {exc}"
-            raise UsageError(message) from None
+        resources.ensure_report_dir(args.report_dir)
 
 
 @contextmanager

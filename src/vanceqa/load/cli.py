@@ -209,6 +209,7 @@ def run(args: argparse.Namespace) -> int:
     if args.worker:  # the master holds the target, the shape and the SLOs
         return _run_locust(_command(args, run_time, None), dict(os.environ), None)
     target = target_from_args(args)
+    report_dir = resources.ensure_report_dir(args.report_dir)  # before any load, not after
     if target.max_rps is not None and args.shape in OPEN_SHAPES:
         peak = max(parse_rate(args.rate or DEFAULT_RATE))
         if peak > target.max_rps:
@@ -225,7 +226,6 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("--mock-fault applies to the bundled mock only (no --base-url)")
         assert target.base_url is not None
         preflight(target, target.base_url)
-        report_dir = Path(args.report_dir)
         result = report_dir / "load.json"
         started = time.time()
         cmd = _command(args, run_time, target.base_url)

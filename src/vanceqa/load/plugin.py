@@ -38,6 +38,7 @@ from vanceqa.load.shapes import shape_from_json
 from vanceqa.load.slo import evaluate, load_slo
 from vanceqa.load.state import LoadState, state_of
 from vanceqa.redact import redact_text
+from vanceqa.resources import ensure_report_dir
 from vanceqa.target import ENV
 
 log = logging.getLogger("vanceqa.load")
@@ -89,6 +90,7 @@ def on_init(environment: Any, **_: Any) -> None:
     try:
         parsed = environment.parsed_options
         state.options = LoadOptions.from_parsed(parsed)  # before locust defaults -u/-r
+        ensure_report_dir(state.options.report_dir)  # before any load, not at the end
         if not (environment.host or os.environ.get(ENV["base_url"])):
             state.start_bundled_mock(parsed.mock_fault)
         elif parsed.mock_fault:

@@ -28,6 +28,7 @@ from vanceqa.report.phases import Phase, PhaseOutcome, pytest_progress, run_phas
 from vanceqa.report.progress import PlainProgress, RichProgress
 from vanceqa.report.report_command import add_report_arguments, exit_code
 from vanceqa.report.results import RESULT_FILES
+from vanceqa.resources import ensure_report_dir
 from vanceqa.target import ENV, TargetConfig, add_target_arguments, target_from_args
 
 PHASE_NAMES = ("check", "load", "docs")
@@ -203,11 +204,7 @@ def run(args: argparse.Namespace) -> int:
     target = target_from_args(args)
     if args.baseline_runs < 1:
         raise UsageError("--baseline-runs must be at least 1")
-    report_dir = Path(args.report_dir)
-    try:
-        report_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"cannot create the report folder {report_dir}: {exc}") from None
+    report_dir = ensure_report_dir(args.report_dir)
     seed = args.seed if args.seed is not None else random.randrange(2**32)
     phases = plan(args, report_dir, seed)
     if not phases:

@@ -6,8 +6,11 @@ Hypothesis profiles: `fast` (default) and `thorough`, chosen with
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -33,6 +36,21 @@ DATA = Path(__file__).resolve().parent / "data"
 _seed = load_dataset()
 API_TOKEN = _seed.api_token
 ADMIN_TOKEN = _seed.admin_token
+
+
+@contextlib.contextmanager
+def serve_handler(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A small stand-in server (a hand-written defect) on a free loopback port: its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
 
 
 @pytest.fixture

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
-import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ import httpx
 import pytest
 import respx
 
-from tests.conftest import API_TOKEN, DATA, ROOT
+from tests.conftest import API_TOKEN, DATA, ROOT, serve_handler
 from vanceqa.docs.examples import ExampleResult, run_examples
 from vanceqa.docs.model import DocsPage
 from vanceqa.docs.parser import parse_page
@@ -521,17 +520,8 @@ class _NoItems(BaseHTTPRequestHandler):
         pass
 
 
-@contextmanager
-def serve_no_items() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _NoItems)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+def serve_no_items() -> contextlib.AbstractContextManager[str]:
+    return serve_handler(_NoItems)
 
 
 def conformance_docs_module(

@@ -14,16 +14,16 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.conftest import serve_handler
 from vanceqa.target import ENV, MockServer, free_port, serve_mock
 
 pytestmark = [pytest.mark.socket, pytest.mark.slow]
@@ -267,15 +267,8 @@ class DefectiveAPI(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def defective_api() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), DefectiveAPI)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_handler(DefectiveAPI) as base_url:
+        yield base_url
 
 
 def test_contract_violations_under_load_are_failures_with_reasons(
@@ -338,13 +331,10 @@ class ListsHiddenAPI(DefectiveAPI):
 
 
 def test_a_listed_hidden_kitten_answering_403_is_no_failure(tmp_path: Path) -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), ListsHiddenAPI)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serve_handler(ListsHiddenAPI) as base_url:
         result = vanceqa_load(
             "--base-url",
-            f"http://127.0.0.1:{server.server_address[1]}",
+            base_url,
             "--shape",
             "smoke",
             "-u",
@@ -360,9 +350,6 @@ def test_a_listed_hidden_kitten_answering_403_is_no_failure(tmp_path: Path) -> N
             cwd=tmp_path,
             env=clean_env(VANCEQA_API_TOKEN=SECRET),
         )
-    finally:
-        server.shutdown()
-        server.server_close()
     assert result.returncode == 0, explain(result)
     get = load_json(tmp_path)["operations"]["getKitten"]
     assert get["requests"] > 20  # with 4 listed ids, kitten 7 was surely read

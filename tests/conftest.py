@@ -6,12 +6,14 @@ Hypothesis profiles: `fast` (default) and `thorough`, chosen with
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import threading
 from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -36,6 +38,35 @@ DATA = Path(__file__).resolve().parent / "data"
 _seed = load_dataset()
 API_TOKEN = _seed.api_token
 ADMIN_TOKEN = _seed.admin_token
+
+
+def asgi_call(
+    app: Any,
+    method: str,
+    raw_path: bytes,
+    query: bytes = b"",
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> tuple[int, dict[bytes, bytes], bytes]:
+    """One request through the raw ASGI interface; returns status, headers, body."""
+    messages: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        messages.append(message)
+
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": raw_path.decode("latin-1"),
+        "raw_path": raw_path,
+        "query_string": query,
+        "headers": headers if headers is not None else [(b"authorization", API_TOKEN.encode())],
+    }
+    asyncio.run(app(scope, receive, send))
+    start, body = messages[0], messages[1]
+    return start["status"], dict(start["headers"]), body["body"]
 
 
 @contextlib.contextmanager

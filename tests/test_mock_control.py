@@ -5,7 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.conftest import asgi_call
 from vanceqa.mock import MockConfig, create_app
+from vanceqa.mock.app import MockApp
 
 pytestmark = pytest.mark.anyio
 
@@ -75,28 +77,10 @@ async def test_control_methods_and_names(client: httpx.AsyncClient) -> None:
         "/API/../__vanceqa__/reset",
     ],
 )
-async def test_documented_paths_do_not_reach_control(app: object, path: str) -> None:
+def test_documented_paths_do_not_reach_control(app: MockApp, path: str) -> None:
     # Raw ASGI scope, so no client normalises the dot segments away first.
-    from tests.conftest import API_TOKEN
-
-    sent: list[dict[str, object]] = []
-
-    async def receive() -> dict[str, object]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, object]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "method": "POST",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": [(b"authorization", API_TOKEN.encode())],
-    }
-    await app(scope, receive, send)  # type: ignore[operator]
-    assert sent[0]["status"] in (400, 404, 405)
+    status, _, _ = asgi_call(app, "POST", path.encode())
+    assert status in (400, 404, 405)
 
 
 async def test_control_can_be_switched_off() -> None:

@@ -6,16 +6,14 @@ Requests go through a raw ASGI scope where a client would refuse or normalise th
 
 from __future__ import annotations
 
-import asyncio
 import json
 import string
-from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conftest import ADMIN_TOKEN, API_TOKEN
+from tests.conftest import ADMIN_TOKEN, API_TOKEN, asgi_call
 from vanceqa.contract import default_contract
 from vanceqa.mock import MockConfig, create_app
 from vanceqa.mock.app import MockApp
@@ -24,35 +22,6 @@ CONTRACT = default_contract()
 # What the mock may answer: the documented statuses of the operations, plus 404 for
 # paths outside the API and 405 for methods the docs do not give (decision 8).
 DOCUMENTED = set().union(*(op.statuses for op in CONTRACT)) | {404, 405}
-
-
-def call(
-    app: MockApp,
-    method: str,
-    raw_path: bytes,
-    query: bytes = b"",
-    headers: list[tuple[bytes, bytes]] | None = None,
-) -> tuple[int, dict[bytes, bytes], bytes]:
-    """One request through the raw ASGI interface; returns status, headers, body."""
-    messages: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        messages.append(message)
-
-    scope = {
-        "type": "http",
-        "method": method,
-        "path": raw_path.decode("latin-1"),
-        "raw_path": raw_path,
-        "query_string": query,
-        "headers": headers if headers is not None else [(b"authorization", API_TOKEN.encode())],
-    }
-    asyncio.run(app(scope, receive, send))
-    start, body = messages[0], messages[1]
-    return start["status"], dict(start["headers"]), body["body"]
 
 
 def assert_documented_json(status: int, headers: dict[bytes, bytes], body: bytes) -> None:
@@ -99,7 +68,7 @@ def test_odd_ids_never_5xx(shared_app: MockApp, raw_id: bytes) -> None:
     for method in ("GET", "DELETE"):
         if method == "DELETE" and raw_id.strip(b"0").isdigit():
             continue  # a valid id: deleting it would change the shared app
-        status, headers, body = call(shared_app, method, b"/api/kittens/" + raw_id)
+        status, headers, body = asgi_call(shared_app, method, b"/api/kittens/" + raw_id)
         assert_documented_json(status, headers, body)
         assert status in (400, 404, 410, 200)
 
@@ -121,7 +90,7 @@ def test_odd_ids_never_5xx(shared_app: MockApp, raw_id: bytes) -> None:
     ids=lambda q: repr(q[:30]),
 )
 def test_odd_queries_never_5xx(shared_app: MockApp, query: bytes) -> None:
-    status, headers, body = call(shared_app, "GET", b"/api/kittens", query)
+    status, headers, body = asgi_call(shared_app, "GET", b"/api/kittens", query)
     assert_documented_json(status, headers, body)
     assert status in (200, 400)
 
@@ -148,7 +117,7 @@ def test_odd_queries_never_5xx(shared_app: MockApp, query: bytes) -> None:
     ],
 )
 def test_odd_headers_never_5xx(shared_app: MockApp, headers: list[tuple[bytes, bytes]]) -> None:
-    status, response_headers, body = call(shared_app, "GET", b"/api/kittens", headers=headers)
+    status, response_headers, body = asgi_call(shared_app, "GET", b"/api/kittens", headers=headers)
     assert_documented_json(status, response_headers, body)
 
 
@@ -163,7 +132,7 @@ ID_TEXT = st.one_of(
 
 @given(raw=st.binary(max_size=64))
 def test_any_path_bytes_answer_documented_json(shared_app: MockApp, raw: bytes) -> None:
-    status, headers, body = call(shared_app, "GET", b"/api/kittens/" + raw)
+    status, headers, body = asgi_call(shared_app, "GET", b"/api/kittens/" + raw)
     assert_documented_json(status, headers, body)
 
 
@@ -171,7 +140,7 @@ def test_any_path_bytes_answer_documented_json(shared_app: MockApp, raw: bytes) 
 def test_any_id_text_answers_documented_json(shared_app: MockApp, text: str) -> None:
     from urllib.parse import quote
 
-    status, headers, body = call(shared_app, "GET", b"/api/kittens/" + quote(text).encode())
+    status, headers, body = asgi_call(shared_app, "GET", b"/api/kittens/" + quote(text).encode())
     assert_documented_json(status, headers, body)
     if text.isascii() and text.isdigit():
         assert status in (200, 403, 404, 410)
@@ -187,14 +156,14 @@ def test_any_bad_flag_value_is_400(shared_app: MockApp, name: str, value: str) -
     from urllib.parse import urlencode
 
     query = urlencode({name: value}).encode()
-    status, headers, body = call(shared_app, "GET", b"/api/kittens", query)
+    status, headers, body = asgi_call(shared_app, "GET", b"/api/kittens", query)
     assert_documented_json(status, headers, body)
     assert status == 400
 
 
 @given(query=st.binary(max_size=200))
 def test_any_query_bytes_answer_documented_json(shared_app: MockApp, query: bytes) -> None:
-    status, headers, body = call(shared_app, "GET", b"/api/kittens", query)
+    status, headers, body = asgi_call(shared_app, "GET", b"/api/kittens", query)
     assert_documented_json(status, headers, body)
     assert status in (200, 400)
 
@@ -210,7 +179,7 @@ def test_any_header_values_answer_documented_json(
     headers = [(b"authorization", token)]
     if accept is not None:
         headers.append((b"accept", accept))
-    status, response_headers, body = call(shared_app, method, b"/api/kittens", headers=headers)
+    status, response_headers, body = asgi_call(shared_app, method, b"/api/kittens", headers=headers)
     assert status < 500
     assert status in DOCUMENTED
     if token not in (API_TOKEN.encode(), ADMIN_TOKEN.encode()):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from vanceqa.errors import UsageError
+
 _PACKAGE = Path(__file__).resolve().parent
 _CHECKOUT = _PACKAGE.parent.parent  # src/vanceqa -> repository root
 _BUNDLED = _PACKAGE / "_bundled"
@@ -56,8 +58,6 @@ def ensure_report_dir(path: Path | str) -> Path:
     Every command checks it first: a run that measured for minutes must not find out at
     the end that its results have nowhere to go.
     """
-    from vanceqa.errors import UsageError
-
     folder = Path(path)
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -28,8 +28,8 @@ from catalogue import DEFECTS  # noqa: E402
 from harness import options_for, serve_defect  # noqa: E402
 
 from vanceqa import resources  # noqa: E402
+from vanceqa.mock.launcher import serve_mock  # noqa: E402
 from vanceqa.redact import redact_text  # noqa: E402
-from vanceqa.target import serve_mock  # noqa: E402
 
 RUN_TIMEOUT_S = 600
 

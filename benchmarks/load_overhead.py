@@ -33,7 +33,7 @@ import httpx
 from nginx_static import serve_static
 
 from vanceqa import resources
-from vanceqa.target import serve_mock
+from vanceqa.mock.launcher import serve_mock
 
 BARE = """
 from locust import FastHttpUser, task

@@ -21,7 +21,7 @@ import time
 import httpx
 from nginx_static import serve_static
 
-from vanceqa.target import serve_mock
+from vanceqa.mock.launcher import serve_mock
 
 _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 

@@ -9,7 +9,7 @@ import textwrap
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from vanceqa.target import free_port, wait_until_ready
+from vanceqa.processes import free_port, wait_until_ready
 
 
 @contextlib.contextmanager

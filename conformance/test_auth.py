@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from vanceqa.client import TargetClient
 from vanceqa.conformance import checks
-from vanceqa.conformance.client import ApiClient
 from vanceqa.conformance.session import Inventory
 from vanceqa.conformance.suite import (
     CONTRACT,
@@ -25,7 +25,7 @@ def _send(
     token: str | None,
     target: TargetConfig,
     inventory: Inventory,
-    client: ApiClient,
+    client: TargetClient,
 ):
     operation = CONTRACT.operation(operation_id)
     path = path_for(operation, target_id(operation, target, inventory))

@@ -13,17 +13,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import httpx
 import pytest
 
 from vanceqa import resources
+from vanceqa.client import TargetClient
 from vanceqa.contract import default_contract
 from vanceqa.docs.drift_contract import match_operations
 from vanceqa.docs.examples import Maintenance, Unreachable, run_example
 from vanceqa.docs.parser import parse_page
 from vanceqa.docs.plan import PlannedExample, plan_examples
 from vanceqa.errors import Finding
-from vanceqa.target import MockServer, TargetConfig
+from vanceqa.target import TargetConfig
 
 PAGE = parse_page(resources.docs_page_path())
 # Plans are made again per test with the real target; this one only names the tests.
@@ -43,18 +43,11 @@ def _param(index: int, plan: PlannedExample) -> object:
     return pytest.param(index, id=plan.test_id, marks=marks)
 
 
-@pytest.fixture(scope="module")
-def docs_http(vanceqa_target: TargetConfig):
-    with httpx.Client(timeout=10.0, follow_redirects=False) as client:
-        yield client
-
-
 @pytest.mark.parametrize("index", [_param(i, p) for i, p in enumerate(PLANS)])
 def test_docs_example(
     index: int,
     vanceqa_target: TargetConfig,
-    vanceqa_mock: MockServer | None,
-    docs_http: httpx.Client,
+    vanceqa_client: TargetClient,
     request: pytest.FixtureRequest,
 ) -> None:
     # The last id named goes to the docs' DELETE: the state checks take the first live one.
@@ -64,7 +57,7 @@ def test_docs_example(
     if (
         plan.method == "DELETE"
         and not plan.skip
-        and vanceqa_mock is None
+        and not target.bundled_mock
         and len(target.delete_ids) == 1
     ):
         # The state checks delete the first live id; taking the only one would skip them all.
@@ -73,7 +66,7 @@ def test_docs_example(
             "for the state checks"
         )
     try:
-        result = run_example(plan, docs_http, target)
+        result = run_example(plan, vanceqa_client, target)
     except Maintenance as exc:
         pytest.skip(str(exc))
     except Unreachable as exc:

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import stateful
 from hypothesis import strategies as st
 
+from vanceqa.client import Exchange
 from vanceqa.conformance import checks
-from vanceqa.conformance.client import Exchange
 from vanceqa.conformance.session import FLAG_COMBINATIONS, flag_query
 from vanceqa.conformance.suite import CONTRACT, path_for, require_delete
 

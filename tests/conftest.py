@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, settings
 from vanceqa.mock import MockConfig, create_app
 from vanceqa.mock.app import MockApp
 from vanceqa.mock.data import load_dataset
-from vanceqa.target import MockServer, serve_mock
+from vanceqa.mock.launcher import MockServer, serve_mock
 
 settings.register_profile(
     "fast", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]

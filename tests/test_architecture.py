@@ -35,7 +35,21 @@ def top(name: str) -> str:
 
 @pytest.mark.parametrize(
     "path",
-    modules("mock", "contract", "target", "redact", "errors", "resources"),
+    modules(
+        "mock",
+        "contract",
+        "target",
+        "redact",
+        "errors",
+        "resources",
+        "units",
+        "paths",
+        "pacing",
+        "transport",
+        "client",
+        "preflight",
+        "processes",
+    ),
     ids=lambda p: str(p.relative_to(SRC)),
 )
 def test_shared_layers_import_no_test_framework(path: Path) -> None:
@@ -64,3 +78,37 @@ def test_the_rules_see_imports() -> None:
     # The checks above prove nothing if the parser misses imports.
     assert "orjson" in imports_of(SRC / "mock" / "app.py")
     assert "vanceqa.mock.config" in imports_of(SRC / "mock" / "app.py")
+
+
+BOTTOM = ("units", "paths", "errors", "redact", "pacing", "processes")
+
+
+@pytest.mark.parametrize("name", BOTTOM)
+def test_the_bottom_layer_imports_nothing_of_ours_but_errors(name: str) -> None:
+    ours = {n for n in imports_of(SRC / f"{name}.py") if n.startswith("vanceqa")}
+    assert ours <= {"vanceqa.errors"}, f"{name}.py imports {ours}"
+
+
+def test_target_and_the_client_layers_stay_below_the_suites() -> None:
+    upper = ("vanceqa.conformance", "vanceqa.load", "vanceqa.docs", "vanceqa.report")
+    for name in ("target", "transport", "client", "preflight"):
+        ours = {n for n in imports_of(SRC / f"{name}.py") if n.startswith("vanceqa")}
+        assert not {n for n in ours if n.startswith((*upper, "vanceqa.mock"))}, (name, ours)
+    assert {n for n in imports_of(SRC / "target.py") if n.startswith("vanceqa")} <= {
+        "vanceqa.errors",
+        "vanceqa.units",
+        "vanceqa.paths",
+    }
+
+
+def test_only_the_transport_builds_clients_of_the_target() -> None:
+    # One client behaviour (TLS, proxy, deadline, body cap, DELETE guard): no module may
+    # open its own httpx client to a target. The mock launcher's control API and the
+    # readiness probe talk to servers we started ourselves.
+    allowed = {SRC / "transport.py", SRC / "processes.py", SRC / "mock" / "launcher.py"}
+    for path in SRC.rglob("*.py"):
+        text = path.read_text()
+        if path in allowed:
+            continue
+        for call in ("httpx.Client(", "httpx.get(", "httpx.request(", "requests.get(", "urlopen("):
+            assert call not in text, f"{path.relative_to(SRC)} calls {call}"

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from vanceqa.cli import SUBCOMMANDS, main
-from vanceqa.redact import REDACTED, curl_line, redact_headers, redact_text, scrub_log_line
+from vanceqa.redact import REDACTED, curl_line, redact_headers, redact_text, scrub
 
 
 def vanceqa(*args: str) -> subprocess.CompletedProcess[str]:
@@ -70,7 +70,7 @@ def test_empty_token_stays_visible_in_a_repro() -> None:
 
 def test_redact_text_and_log_lines() -> None:
     assert redact_text("a tok b tokk", ["tok", "tokk", None, ""]) == f"a {REDACTED} b {REDACTED}"
-    assert scrub_log_line("Authorization: whatever", []) == f"Authorization: {REDACTED}"
+    assert scrub("Authorization: whatever", []) == f"Authorization: {REDACTED}"
 
 
 def test_a_reader_that_went_away_is_not_a_traceback() -> None:

@@ -20,7 +20,8 @@ import pytest
 from tests.conftest import ADMIN_TOKEN, API_TOKEN, DATA
 from vanceqa.conformance.session import mock_delete_ids
 from vanceqa.mock.data import load_dataset
-from vanceqa.target import free_port, serve_mock
+from vanceqa.mock.launcher import serve_mock
+from vanceqa.processes import free_port
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "defects"))
 
@@ -134,14 +135,21 @@ def test_second_data_set_passes_with_environment_variables(tmp_path: Path) -> No
     assert run.document is not None
     assert run.document["target"]["mock"] is False
     skipped = [r for r in run.document["results"] if r["outcome"] == "skipped"]
-    # Only DELETEs on no permitted id (generated ones, and DELETE on the collection) skip
-    # on a non-bundled target, and they say why.
+    # Only DELETEs on no permitted id skip on a non-bundled target (generated ones, DELETE
+    # on the collection, and the id checks' unknown, malformed and huge ids), saying why.
     assert {r["nodeid"].split("[")[0] for r in skipped} == {
         "test_generated.py::test_generated",
         "test_protocol.py::test_method_not_allowed",
         "test_protocol.py::test_allow_header",
+        "test_parameters.py::test_unknown_id",
+        "test_parameters.py::test_malformed_id",
+        "test_parameters.py::test_huge_id",
     }
-    assert all("bundled mock only" in r["reason"] for r in skipped)
+    assert all("deleteKitten" in r["nodeid"] or "DELETE" in r["nodeid"] for r in skipped)
+    assert all(
+        "bundled mock only" in r["reason"] or "not one of the ids named" in r["reason"]
+        for r in skipped
+    ), [r["reason"] for r in skipped]
     # The docs' examples ran too: their kitten 2 is not in this data set, so the read
     # example took a live id from the list, and the DELETE one of the permitted ids.
     docs = [r["outcome"] for r in run.document["results"] if r["check"] == "docs_example"]
@@ -220,7 +228,11 @@ def test_unreachable_target_exit_3_from_check(tmp_path: Path) -> None:
     [
         (["--base-url", "http://127.0.0.1:9"], "needs an API token"),
         (["--base-url", "ftp://example"], "base URL must look like"),
-        (["--max-rps", "-1"], "--max-rps must be positive"),
+        (["--max-rps", "-1"], "--max-rps must be a positive, finite number"),
+        (["--max-rps", "nan"], "--max-rps must be a positive, finite number"),
+        (["--max-rps", "inf"], "--max-rps must be a positive, finite number"),
+        (["--hidden-id", "-1"], "--hidden-id must be positive integers"),
+        (["--delete-id", "0"], "--delete-id must be positive integers"),
     ],
 )
 def test_usage_errors_exit_2(args: list[str], message: str, tmp_path: Path) -> None:

@@ -15,20 +15,23 @@ import orjson
 import pytest
 from hypothesis import given
 
+from vanceqa.client import Exchange, TargetClient
 from vanceqa.conformance import checks
-from vanceqa.conformance.client import ApiClient, Exchange, StillThrottled, retry_after_s
 from vanceqa.conformance.results import failure_record
 from vanceqa.conformance.session import mock_delete_ids
 from vanceqa.conformance.suite import malformed_ids
 from vanceqa.contract import default_contract
 from vanceqa.errors import Finding
 from vanceqa.mock.data import load_dataset
+from vanceqa.pacing import StillThrottled, retry_after_s
+from vanceqa.target import TargetConfig
 
 TOKEN = "tok-secret-123"
 
 
-def client_for(handler, **kwargs) -> ApiClient:
-    return ApiClient("http://api.test", TOKEN, transport=httpx.MockTransport(handler), **kwargs)
+def client_for(handler, max_rps=None, **kwargs) -> TargetClient:
+    target = TargetConfig(base_url="http://api.test", api_token=TOKEN, max_rps=max_rps)
+    return TargetClient(target, transport=httpx.MockTransport(handler), **kwargs)
 
 
 def exchange(

@@ -22,7 +22,8 @@ from vanceqa.docs.examples import ExampleResult, run_examples
 from vanceqa.docs.model import DocsPage
 from vanceqa.docs.parser import parse_page
 from vanceqa.docs.plan import PlannedExample, plan_examples
-from vanceqa.target import MockServer, TargetConfig, serve_mock
+from vanceqa.mock.launcher import MockServer, serve_mock
+from vanceqa.target import TargetConfig
 
 OURS = ROOT / "fixtures" / "docs" / "index.html.md"
 SLATE = ROOT / "tests" / "slate"
@@ -118,8 +119,7 @@ def test_a_scheme_word_in_the_docs_token_is_kept(tmp_path: Path) -> None:
 
 
 def run(page: DocsPage, config: TargetConfig, **kwargs: object):  # type: ignore[no-untyped-def]
-    with httpx.Client() as client:
-        return run_examples(plan_examples(page, config), config, client=client, **kwargs)  # type: ignore[arg-type]
+    return run_examples(plan_examples(page, config), config, **kwargs)  # type: ignore[arg-type]
 
 
 @respx.mock(base_url=BASE, assert_all_called=False)
@@ -431,7 +431,7 @@ def test_cli_examples_with_a_refused_token(tmp_path: Path, mock_server: MockServ
 
 @pytest.mark.socket
 def test_cli_examples_against_a_dead_host(tmp_path: Path) -> None:
-    from vanceqa.target import free_port
+    from vanceqa.processes import free_port
 
     dead = f"http://127.0.0.1:{free_port()}"
     result = vanceqa(

@@ -24,7 +24,9 @@ import httpx
 import pytest
 
 from tests.conftest import serve_handler
-from vanceqa.target import ENV, MockServer, free_port, serve_mock
+from vanceqa.mock.launcher import MockServer, serve_mock
+from vanceqa.processes import free_port
+from vanceqa.target import ENV
 
 pytestmark = [pytest.mark.socket, pytest.mark.slow]
 

@@ -15,14 +15,9 @@ from vanceqa.load.shapes import (
     plan_shape,
     shape_from_json,
 )
-from vanceqa.load.units import (
-    DEFAULT_WEIGHTS,
-    parse_duration,
-    parse_rate,
-    parse_run_time,
-    parse_think_time,
-    parse_weights,
-)
+from vanceqa.load.units import DEFAULT_WEIGHTS, parse_think_time, parse_weights
+from vanceqa.units import parse_duration, parse_positive_duration
+from vanceqa.units import parse_rate_range as parse_rate
 
 
 @pytest.mark.parametrize(
@@ -48,7 +43,7 @@ def test_bad_durations_are_usage_errors(text: str) -> None:
 
 def test_run_time_must_be_positive() -> None:
     with pytest.raises(UsageError, match="positive"):
-        parse_run_time("0s")
+        parse_positive_duration("0s", what="--run-time")
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from vanceqa.mock.launcher import serve_mock
 from vanceqa.resources import openapi_path
-from vanceqa.target import serve_mock
 
 pytestmark = [pytest.mark.socket, pytest.mark.slow]
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.conftest import API_TOKEN
-from vanceqa.target import MockServer, serve_mock
+from vanceqa.mock.launcher import MockServer, serve_mock
 
 pytestmark = pytest.mark.socket
 

@@ -16,12 +16,14 @@ from rich.console import Console
 
 from tests.conftest import ADMIN_TOKEN, API_TOKEN, DATA
 from vanceqa.cli import main
+from vanceqa.mock.launcher import serve_mock
+from vanceqa.processes import free_port
 from vanceqa.report.phases import Phase, run_phase
 from vanceqa.report.progress import PlainProgress, RichProgress
 from vanceqa.report.results import load_results
 from vanceqa.report.run_command import child_environment
 from vanceqa.report.verdict import judge
-from vanceqa.target import TargetConfig, free_port, serve_mock
+from vanceqa.target import TargetConfig
 
 RESULTS = DATA / "results"
 
@@ -221,9 +223,16 @@ def test_run_refuses_bad_options_before_starting_anything(
     assert "--run-time" in capsys.readouterr().err
     # Floats Python parses but no load test can use: refused before the suites run.
     assert main(["run", "--report-dir", str(folder), "--run-time", "infs"]) == 2
-    assert "--run-time must be a positive duration" in capsys.readouterr().err
+    assert "--run-time 'infs' is not a duration" in capsys.readouterr().err
+    assert main(["run", "--report-dir", str(folder), "--run-time", "0s"]) == 2
+    assert "--run-time must be positive" in capsys.readouterr().err
     assert main(["run", "--report-dir", str(folder), "--rate", "nan"]) == 2
-    assert "--rate must be a positive number" in capsys.readouterr().err
+    assert "--rate must be a positive, finite number" in capsys.readouterr().err
+    assert main(["run", "--report-dir", str(folder), "--max-rps", "inf"]) == 2
+    assert "--max-rps must be a positive, finite number" in capsys.readouterr().err
+    # One grammar of durations for every command: what `vanceqa load` takes, run takes.
+    assert main(["run", "--report-dir", str(folder), "--run-time", "1m30s", *every]) == 2
+    assert "nothing to run" in capsys.readouterr().err
     assert main(["run", "--report-dir", str(folder), "--base-url", "http://127.0.0.1:9"]) == 2
     assert "needs an API token" in capsys.readouterr().err
     assert not (folder / "index.html").exists()

@@ -20,7 +20,7 @@ def test_no_options_means_the_bundled_mock(monkeypatch: pytest.MonkeyPatch) -> N
     for name in ("VANCEQA_BASE_URL", "VANCEQA_API_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     config = target_from_args(parse([]))
-    assert config.is_mock
+    assert config.starts_mock
     assert not config.may_delete
 
 
@@ -69,10 +69,10 @@ def test_destructive_needs_ids_to_delete() -> None:
         (["--base-url", "ftp://x"], {}, "base URL must look like"),
         (["--base-url", "http://x?y=1", "--api-token", "t"], {}, "query or fragment"),
         (["--base-url", "http://x"], {}, "needs an API token"),
-        ([], {"VANCEQA_HIDDEN_IDS": "seven"}, "hidden ids must be integers"),
+        ([], {"VANCEQA_HIDDEN_IDS": "seven"}, "VANCEQA_HIDDEN_IDS must be integers"),
         ([], {"VANCEQA_DESTRUCTIVE": "perhaps"}, "VANCEQA_DESTRUCTIVE must be 1 or 0"),
-        (["--max-rps", "0"], {}, "--max-rps must be positive"),
-        ([], {"VANCEQA_MAX_RPS": "fast"}, "--max-rps must be a number"),
+        (["--max-rps", "0"], {}, "--max-rps must be a positive, finite number"),
+        ([], {"VANCEQA_MAX_RPS": "fast"}, "VANCEQA_MAX_RPS must be a number"),
     ],
 )
 def test_bad_values_are_usage_errors(argv: list[str], env: dict[str, str], message: str) -> None:

@@ -1,186 +1,41 @@
-"""What to test: the target's address and credentials, or a bundled mock started here.
+"""What to test and what is allowed against it: `TargetConfig`, declared once.
 
-`TargetConfig` is shared by the conformance suites, the load tests and `vanceqa run`, so
-every entry point reads the same options and environment variables. `serve_mock()` starts
-the mock in its own process on a free loopback port and yields it once it answers.
+Every target option is one `Option` in `OPTIONS`: its flag, its `VANCEQA_*` twin, its
+help and its grammar. From that one table come the argparse options of every command,
+the pytest plugin's options, locust's options, and the two ways a `TargetConfig`
+travels to a child process: `to_env()` (everything, secrets included, for a child we
+start) and `to_argv()` (no secret: a command line is visible to every local user).
+Adding a target option is one entry here plus its field below.
+
+Precedence: an option given on the command line, then its environment variable, then
+the project's defaults (`vanceqa.toml`), then the built-in default.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
+import ipaddress
 import os
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
+from vanceqa.errors import UsageError
+from vanceqa.paths import ITEM_PREFIX
+from vanceqa.units import format_size, parse_positive_duration, parse_rate, parse_size
 
-from vanceqa.errors import TargetUnavailable, UsageError
-
-ENV = {
-    "base_url": "VANCEQA_BASE_URL",
-    "api_token": "VANCEQA_API_TOKEN",
-    "admin_token": "VANCEQA_ADMIN_TOKEN",
-    "hidden_ids": "VANCEQA_HIDDEN_IDS",
-    "destructive": "VANCEQA_DESTRUCTIVE",
-    "delete_ids": "VANCEQA_DELETE_IDS",
-    "max_rps": "VANCEQA_MAX_RPS",
-}
+BUNDLED_MOCK_ENV = "VANCEQA_BUNDLED_MOCK"  # the URL of a mock a parent process started
+DEFAULT_REQUEST_TIMEOUT_S = 10.0
+DEFAULT_MAX_BODY = 8 * 1024 * 1024
+# Header names whose values are secret without being marked (gateway keys, cookies).
+_SECRET_NAME = re.compile(r"(?i)auth|key|token|secret|pass|cookie|session|signature|credential")
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 
-@dataclass(frozen=True)
-class TargetConfig:
-    """A target and what the user allows against it."""
-
-    base_url: str | None = None  # None: start the bundled mock
-    api_token: str | None = None
-    admin_token: str | None = None
-    hidden_ids: tuple[int, ...] = ()
-    destructive: bool = False
-    delete_ids: tuple[int, ...] = ()
-    max_rps: float | None = None
-
-    @property
-    def is_mock(self) -> bool:
-        return self.base_url is None
-
-    @property
-    def secrets(self) -> tuple[str, ...]:
-        return tuple(t for t in (self.api_token, self.admin_token) if t)
-
-    @property
-    def may_delete(self) -> bool:
-        return self.destructive and bool(self.delete_ids)
-
-    @classmethod
-    def from_sources(
-        cls, options: Mapping[str, object], environ: Mapping[str, str] | None = None
-    ) -> TargetConfig:
-        """Options win over environment variables; both use the same names.
-
-        `options` maps field names to values (None or empty when not given).
-        """
-        env = os.environ if environ is None else environ
-
-        def pick(name: str) -> object:
-            value = options.get(name)
-            if _given(value):
-                return value
-            return env.get(ENV[name]) or None
-
-        base_url = pick("base_url")
-        config = cls(
-            base_url=validate_base_url(str(base_url)) if base_url else None,
-            api_token=_opt_str(pick("api_token")),
-            admin_token=_opt_str(pick("admin_token")),
-            hidden_ids=parse_ids(pick("hidden_ids"), "hidden ids"),
-            destructive=parse_bool(pick("destructive"), ENV["destructive"]),
-            delete_ids=parse_ids(pick("delete_ids"), "delete ids"),
-            max_rps=parse_rate(pick("max_rps")),
-        )
-        if config.base_url and not config.api_token:
-            raise UsageError(
-                f"a --base-url needs an API token: pass --api-token or set {ENV['api_token']}"
-            )
-        return config
-
-
-def target_option_specs() -> list[tuple[str, dict[str, Any]]]:
-    """The target options as (flag, argparse keywords): one list for argparse and pytest.
-
-    Built anew on each call so no parser shares a mutable default with another.
-    """
-    return [
-        ("--base-url", {"default": None, "help": f"server to test (env {ENV['base_url']})"}),
-        ("--api-token", {"default": None, "help": f"regular API token (env {ENV['api_token']})"}),
-        (
-            "--admin-token",
-            {"default": None, "help": f"administrator token (env {ENV['admin_token']})"},
-        ),
-        (
-            "--hidden-id",
-            {
-                "dest": "hidden_ids",
-                "action": "append",
-                "type": int,
-                "default": [],
-                "help": f"an id hidden for administrators, repeatable "
-                f"(env {ENV['hidden_ids']}=1,2)",
-            },
-        ),
-        (
-            "--destructive",
-            {
-                "action": "store_true",
-                "default": False,
-                "help": f"allow DELETE on the ids given by --delete-id "
-                f"(env {ENV['destructive']}=1)",
-            },
-        ),
-        (
-            "--delete-id",
-            {
-                "dest": "delete_ids",
-                "action": "append",
-                "type": int,
-                "default": [],
-                "help": f"an id DELETE may touch, repeatable (env {ENV['delete_ids']}=3,4)",
-            },
-        ),
-        (
-            "--max-rps",
-            {
-                "type": float,
-                "default": None,
-                "help": f"ceiling on the request rate (env {ENV['max_rps']})",
-            },
-        ),
-    ]
-
-
-def add_target_arguments(parser: argparse.ArgumentParser) -> None:
-    """The target options, same names as the pytest plugin's."""
-    group = parser.add_argument_group("target (default: the bundled mock)")
-    for flag, keywords in target_option_specs():
-        group.add_argument(flag, **keywords)
-
-
-def target_from_args(args: argparse.Namespace) -> TargetConfig:
-    return TargetConfig.from_sources(vars(args))
-
-
-def validate_base_url(url: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"base URL must look like http://host[:port], got {url!r}")
-    if parts.query or parts.fragment:
-        raise UsageError(f"base URL must not carry a query or fragment: {url!r}")
-    return url.strip().rstrip("/")
-
-
-def parse_ids(value: object, what: str) -> tuple[int, ...]:
-    if value in (None, "", (), []):
-        return ()
-    items: Sequence[object]
-    items = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[call-overload]
-    ids: list[int] = []
-    for item in items:
-        text = str(item).strip()
-        if not text:
-            continue
-        try:
-            ids.append(int(text))
-        except ValueError:
-            raise UsageError(f"{what} must be integers, got {text!r}") from None
-    return tuple(dict.fromkeys(ids))
+# -- the grammar of each kind of option ------------------------------------------------
 
 
 def parse_bool(value: object, what: str) -> bool:
@@ -194,16 +49,424 @@ def parse_bool(value: object, what: str) -> bool:
     raise UsageError(f"{what} must be 1 or 0, got {value!r}")
 
 
-def parse_rate(value: object) -> float | None:
-    if value in (None, ""):
-        return None
+def _items(value: object, separator: str) -> list[str]:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(separator) if part.strip()]
+    return [str(part).strip() for part in value if str(part).strip()]  # type: ignore[attr-defined]
+
+
+def parse_ids(value: object, what: str) -> tuple[int, ...]:
+    """Kitten ids: positive integers (ids are integers from 1, as the contract says)."""
+    ids: list[int] = []
+    for text in _items(value, ","):
+        try:
+            number = int(text)
+        except ValueError:
+            raise UsageError(f"{what} must be integers, got {text!r}") from None
+        if number < 1:
+            raise UsageError(f"{what} must be positive integers (kitten ids), got {text!r}")
+        ids.append(number)
+    return tuple(dict.fromkeys(ids))
+
+
+def parse_headers(value: object, what: str) -> tuple[tuple[str, str], ...]:
+    """'Name: value' items (the variable holds one per line)."""
+    headers: list[tuple[str, str]] = []
+    for text in _items(value, "\n"):
+        name, colon, header_value = text.partition(":")
+        name, header_value = name.strip(), header_value.strip()
+        if not colon or not _HEADER_NAME.match(name):
+            raise UsageError(f"{what} takes 'Name: value', got {text.split(':')[0]!r}...")
+        if any(c in header_value for c in "\r\n\0"):
+            raise UsageError(f"{what} {name}: a value must not contain line breaks")
+        if name.lower() == "authorization":
+            raise UsageError(f"{what}: the token goes in --api-token, not an Authorization header")
+        headers.append((name, header_value))
+    return tuple(headers)
+
+
+def parse_names(value: object, what: str) -> tuple[str, ...]:
+    names = _items(value, ",")
+    for name in names:
+        if not _HEADER_NAME.match(name):
+            raise UsageError(f"{what} takes header names, got {name!r}")
+    return tuple(dict.fromkeys(n.lower() for n in names))
+
+
+def parse_file(value: object, what: str) -> str:
+    path = Path(str(value)).expanduser()
+    if not path.is_file() or not os.access(path, os.R_OK):
+        raise UsageError(f"{what}: cannot read the file {str(value)!r}")
+    return str(path.resolve())
+
+
+def validate_base_url(url: str) -> str:
+    """http(s)://host[:port][/path prefix], no query or fragment; trailing slash dropped."""
+    text = url.strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"base URL must look like http://host[:port][/prefix], got {url!r}")
+    if parts.query or parts.fragment:
+        raise UsageError(f"base URL must not carry a query or fragment: {url!r}")
     try:
-        rate = float(str(value))
+        parts.port  # noqa: B018 - raises on a port out of range
+    except ValueError as exc:
+        raise UsageError(f"base URL {url!r}: {exc}") from None
+    return text.rstrip("/")
+
+
+def validate_proxy(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"--proxy must look like http://host:port, got {url!r}")
+    return url.strip()
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How one kind of option is parsed, shown in argparse, and written back out."""
+
+    parse: Callable[[object, str], Any]
+    argparse: dict[str, Any]
+    to_text: Callable[[Any], str] = str
+    repeatable: bool = False
+    separator: str = ","
+
+
+def _text(check: Callable[[str], str] | None = None) -> Kind:
+    return Kind(lambda v, _: (check or str.strip)(str(v)), {})
+
+
+KINDS: dict[str, Kind] = {
+    "text": _text(),
+    "url": _text(validate_base_url),
+    "proxy": _text(validate_proxy),
+    "file": Kind(parse_file, {"metavar": "FILE"}),
+    "switch": Kind(parse_bool, {"action": "store_true"}, lambda v: "1" if v else ""),
+    "ids": Kind(
+        parse_ids,
+        {"action": "append", "metavar": "ID"},
+        lambda v: ",".join(map(str, v)),
+        repeatable=True,
+    ),
+    "names": Kind(parse_names, {"action": "append", "metavar": "NAME"}, ",".join, repeatable=True),
+    "headers": Kind(
+        parse_headers,
+        {"action": "append", "metavar": "'NAME: VALUE'"},
+        lambda v: "\n".join(f"{n}: {value}" for n, value in v),
+        repeatable=True,
+        separator="\n",
+    ),
+    "rate": Kind(lambda v, what: parse_rate(v, what=what), {"metavar": "N"}, lambda v: f"{v:g}"),
+    "duration": Kind(
+        lambda v, what: parse_positive_duration(str(v), what=what),
+        {"metavar": "DURATION"},
+        lambda v: f"{v:g}s",
+    ),
+    "size": Kind(lambda v, what: parse_size(v, what=what), {"metavar": "SIZE"}, str),
+}
+
+
+@dataclass(frozen=True)
+class Option:
+    """One target option: field name, flag, environment twin, help and kind."""
+
+    name: str
+    flag: str
+    env: str
+    help: str
+    kind: str = "text"
+    secret: bool = False  # travels in the environment only, never on a command line
+    fallback_env: tuple[str, ...] = ()  # variables other tools use for the same thing
+    pytest_flag: str | None = None  # where pytest already owns the flag (--strict)
+
+    def flag_for(self, pytest: bool) -> str:
+        return (self.pytest_flag or self.flag) if pytest else self.flag
+
+    def argparse_keywords(self) -> dict[str, Any]:
+        """Keywords for `add_argument` (argparse, pytest and configargparse alike).
+
+        Built anew on each call so no parser shares a mutable default with another.
+        """
+        kind = KINDS[self.kind]
+        keywords: dict[str, Any] = {"dest": self.name, "default": [] if kind.repeatable else None}
+        keywords.update(kind.argparse)
+        if self.kind == "switch":
+            keywords["default"] = False
+        env = f"{self.env}" + (
+            f"; also {', '.join(self.fallback_env)}" if self.fallback_env else ""
+        )
+        example = {"ids": "=3,4", "names": "=X-Key,X-Other", "headers": ": one per line"}
+        repeat = ", repeatable" if kind.repeatable else ""
+        keywords["help"] = f"{self.help}{repeat} (env {env}{example.get(self.kind, '')})"
+        return keywords
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("base_url", "--base-url", "VANCEQA_BASE_URL",
+           "server to test, with any path prefix (default: the bundled mock)", "url"),
+    Option("api_token", "--api-token", "VANCEQA_API_TOKEN",
+           "regular API token (required with a base URL)", secret=True),
+    Option("admin_token", "--admin-token", "VANCEQA_ADMIN_TOKEN",
+           "administrator token (admin checks skip without it)", secret=True),
+    Option("hidden_ids", "--hidden-id", "VANCEQA_HIDDEN_IDS",
+           "an id hidden for administrators (403 checks skip without one)", "ids"),
+    Option("destructive", "--destructive", "VANCEQA_DESTRUCTIVE",
+           "allow DELETE, on the ids given by --delete-id only", "switch"),
+    Option("delete_ids", "--delete-id", "VANCEQA_DELETE_IDS",
+           "an id DELETE may touch", "ids"),
+    Option("max_rps", "--max-rps", "VANCEQA_MAX_RPS",
+           "ceiling on the request rate, for fragile servers", "rate"),
+    Option("request_timeout_s", "--request-timeout", "VANCEQA_REQUEST_TIMEOUT",
+           f"deadline of one request: connect, send and the whole answer "
+           f"(default {DEFAULT_REQUEST_TIMEOUT_S:g}s)", "duration"),
+    Option("max_body", "--max-body", "VANCEQA_MAX_BODY",
+           f"most of one response body read, after decompression "
+           f"(default {format_size(DEFAULT_MAX_BODY)})", "size"),
+    Option("ca_bundle", "--ca-bundle", "VANCEQA_CA_BUNDLE",
+           "PEM file of the certificate authorities to trust (a company CA)", "file",
+           fallback_env=("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE")),
+    Option("client_cert", "--client-cert", "VANCEQA_CLIENT_CERT",
+           "client certificate (PEM) for mutual TLS; may hold the key too", "file"),
+    Option("client_key", "--client-key", "VANCEQA_CLIENT_KEY",
+           "private key of --client-cert, when it is a file of its own", "file"),
+    Option("insecure", "--insecure", "VANCEQA_INSECURE",
+           "do not verify TLS certificates (every report then says so)", "switch"),
+    Option("proxy", "--proxy", "VANCEQA_PROXY",
+           "HTTP(S) proxy for every request (default: HTTPS_PROXY/HTTP_PROXY, "
+           "minus NO_PROXY)", "proxy"),
+    Option("headers", "--header", "VANCEQA_HEADERS",
+           "a header sent on every request, e.g. 'X-Gateway-Key: abc'", "headers"),
+    Option("secret_headers", "--secret-header", "VANCEQA_SECRET_HEADERS",
+           "a --header whose value is secret (names with key/token/auth/... are already)",
+           "names"),
+    Option("time_limit_s", "--time-limit", "VANCEQA_TIME_LIMIT",
+           "the whole run stops by then, keeping what it measured "
+           "(default: derived from the other options)", "duration"),
+    Option("strict", "--strict", "VANCEQA_STRICT",
+           "warnings fail the run too (findings beyond the docs, HTTP and our readings)",
+           "switch", pytest_flag="--vanceqa-strict"),
+)  # fmt: skip
+ENV: dict[str, str] = {option.name: option.env for option in OPTIONS}
+BY_NAME: dict[str, Option] = {option.name: option for option in OPTIONS}
+
+
+@dataclass(frozen=True)
+class TargetConfig:
+    """A target and what the user allows against it."""
+
+    base_url: str | None = None  # None: start the bundled mock
+    api_token: str | None = None
+    admin_token: str | None = None
+    hidden_ids: tuple[int, ...] = ()
+    destructive: bool = False
+    delete_ids: tuple[int, ...] = ()
+    max_rps: float | None = None
+    request_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S
+    max_body: int = DEFAULT_MAX_BODY
+    ca_bundle: str | None = None
+    client_cert: str | None = None
+    client_key: str | None = None
+    insecure: bool = False
+    proxy: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    secret_headers: tuple[str, ...] = ()
+    time_limit_s: float | None = None  # None: each entry point derives one
+    strict: bool = False
+    # Set by the mock launcher, never by an option: this URL is a mock we started, where
+    # DELETE may touch any id. It travels to children as BUNDLED_MOCK_ENV.
+    bundled_mock: bool = False
+
+    def __post_init__(self) -> None:
+        if self.client_key and not self.client_cert:
+            raise UsageError("--client-key needs --client-cert")
+
+    @property
+    def starts_mock(self) -> bool:
+        """No base URL: the entry point starts the bundled mock itself."""
+        return self.base_url is None
+
+    @property
+    def secret_header_names(self) -> frozenset[str]:
+        marked = set(self.secret_headers)
+        return frozenset(
+            n.lower() for n, _ in self.headers if n.lower() in marked or _SECRET_NAME.search(n)
+        )
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every value that must never reach a report, a log or a repro line."""
+        values = [self.api_token, self.admin_token]
+        values += [v for n, v in self.headers if n.lower() in self.secret_header_names]
+        return tuple(dict.fromkeys(v for v in values if v))
+
+    @property
+    def may_delete(self) -> bool:
+        return self.destructive and bool(self.delete_ids)
+
+    @property
+    def path_prefix(self) -> str:
+        """The base URL's path ('/vance/v1' behind a gateway), '' for none."""
+        return urlsplit(self.base_url or "").path.rstrip("/")
+
+    def url(self, path: str, query: str = "") -> str:
+        assert self.base_url is not None, "a resolved target has a base URL"
+        return f"{self.base_url}{path}" + (f"?{query}" if query else "")
+
+    def delete_refusal(self, method: str, url: str) -> str | None:
+        """Why a request must not leave the process, or None (reading 14).
+
+        Off the bundled mock, a DELETE goes only to the exact path of an id the user
+        named with --delete-id (no other spelling, no query), and only with --destructive.
+        """
+        if method.upper() != "DELETE" or self.bundled_mock:
+            return None
+        parts = urlsplit(url)
+        if not self.destructive or not self.delete_ids:
+            return (
+                f"DELETE {parts.path} not sent: against a server other than the bundled mock, "
+                "DELETE needs --destructive and the ids named with --delete-id"
+            )
+        base = urlsplit(self.base_url or "")
+        allowed = {f"{self.path_prefix}{ITEM_PREFIX}{i}" for i in self.delete_ids}
+        same_origin = (parts.scheme, parts.netloc) == (base.scheme, base.netloc)
+        if same_origin and parts.path in allowed and not parts.query and not parts.fragment:
+            return None
+        named = ", ".join(map(str, self.delete_ids))
+        return (
+            f"DELETE {parts.path}{'?' + parts.query if parts.query else ''} not sent: "
+            f"it is not one of the ids named with --delete-id ({named}); off the bundled "
+            "mock, DELETE touches only those"
+        )
+
+    # -- travel ------------------------------------------------------------------------
+    @classmethod
+    def from_sources(
+        cls,
+        options: Mapping[str, object],
+        environ: Mapping[str, str] | None = None,
+        defaults: Mapping[str, object] | None = None,
+    ) -> TargetConfig:
+        """Options win over environment variables, which win over `defaults`.
+
+        `options` maps field names to values (None, False or empty when not given).
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for option in OPTIONS:
+            raw, source = _pick(option, options, env, defaults or {})
+            if raw is not None:
+                values[option.name] = KINDS[option.kind].parse(raw, source)
+        base_url = values.get("base_url")
+        if base_url and not values.get("api_token"):
+            raise UsageError(
+                f"a --base-url needs an API token: pass --api-token or set {ENV['api_token']}"
+            )
+        mock_url = options.get("bundled_mock") or env.get(BUNDLED_MOCK_ENV)
+        values["bundled_mock"] = bool(base_url) and _is_our_mock(str(mock_url or ""), str(base_url))
+        return cls(**values)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> TargetConfig:
+        return cls.from_sources({}, environ)
+
+    def to_env(self) -> dict[str, str]:
+        """Every option that differs from its default, as VANCEQA_* variables."""
+        env: dict[str, str] = {}
+        for option in OPTIONS:
+            value = getattr(self, option.name)
+            if value != _default_of(option.name) and value not in (None, (), False):
+                env[option.env] = KINDS[option.kind].to_text(value)
+        if self.bundled_mock and self.base_url:
+            env[BUNDLED_MOCK_ENV] = self.base_url
+        return env
+
+    def to_argv(self, *, secrets: bool = False, pytest: bool = False) -> list[str]:
+        """The options on a command line; secret ones only when asked (tests, in-process).
+
+        `pytest`: the flags of the pytest plugin (where pytest owns a flag, ours differs).
+        """
+        argv: list[str] = []
+        for option in OPTIONS:
+            value = getattr(self, option.name)
+            if value == _default_of(option.name) or value in (None, (), False):
+                continue
+            if (option.secret or option.kind == "headers") and not secrets:
+                continue
+            kind, flag = KINDS[option.kind], option.flag_for(pytest)
+            if option.kind == "switch":
+                argv.append(flag)
+            elif kind.repeatable:
+                for item in value:
+                    argv += [flag, kind.to_text((item,))]
+            else:
+                argv += [flag, kind.to_text(value)]
+        return argv
+
+    def option_values(self) -> dict[str, object]:
+        """Each option as a parser would hold it (text, lists of text, switches): for a
+        parsed-options object that travels on (locust sends its options to workers)."""
+        values: dict[str, object] = {}
+        for option in OPTIONS:
+            value, kind = getattr(self, option.name), KINDS[option.kind]
+            if option.kind == "switch":
+                values[option.name] = bool(value)
+            elif kind.repeatable:
+                values[option.name] = [kind.to_text((item,)) for item in value]
+            else:
+                values[option.name] = None if value is None else kind.to_text(value)
+        values["bundled_mock"] = self.base_url if self.bundled_mock else ""
+        return values
+
+    def with_changes(self, **changes: Any) -> TargetConfig:
+        return replace(self, **changes)
+
+
+def clean_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A copy of the environment without any VANCEQA_* target variable (nothing stale)."""
+    env = dict(os.environ if base is None else base)
+    for name in [*ENV.values(), BUNDLED_MOCK_ENV]:
+        env.pop(name, None)
+    return env
+
+
+def _pick(
+    option: Option,
+    options: Mapping[str, object],
+    env: Mapping[str, str],
+    defaults: Mapping[str, object],
+) -> tuple[object, str]:
+    """(the value given, where it came from: the flag, a variable or the project file)."""
+    value = options.get(option.name)
+    if _given(value):
+        return value, option.flag
+    for name in (option.env, *option.fallback_env):
+        if env.get(name):
+            return env[name], name
+    value = defaults.get(option.name)
+    if _given(value):
+        return value, f"{option.name.removesuffix('_s')} in the project's vanceqa settings"
+    return None, option.flag
+
+
+def _default_of(name: str) -> object:
+    return _DEFAULTS[name]
+
+
+_DEFAULTS: dict[str, object] = {f.name: f.default for f in fields(TargetConfig)}
+
+
+def _is_our_mock(mock_url: str, base_url: str) -> bool:
+    """A parent's bundled mock, on a loopback address, is the one we test."""
+    if not mock_url or mock_url.rstrip("/") != base_url:
+        return False
+    host = urlsplit(base_url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
     except ValueError:
-        raise UsageError(f"--max-rps must be a number, got {value!r}") from None
-    if rate <= 0:
-        raise UsageError("--max-rps must be positive")
-    return rate
+        return False
 
 
 def _given(value: object) -> bool:
@@ -213,141 +476,23 @@ def _given(value: object) -> bool:
     return not (isinstance(value, str | list | tuple) and len(value) == 0)
 
 
-def _opt_str(value: object) -> str | None:
-    return str(value) if value else None
+# -- argparse ------------------------------------------------------------------------
 
 
-# -- the bundled mock on a real socket -----------------------------------------------
+def add_target_arguments(parser: argparse.ArgumentParser, *, skip: Iterable[str] = ()) -> None:
+    """The target options, same names as the pytest plugin's and locust's."""
+    group = parser.add_argument_group("target (default: the bundled mock)")
+    skipped = set(skip)
+    for option in OPTIONS:
+        if option.name not in skipped:
+            group.add_argument(option.flag, **option.argparse_keywords())
 
 
-@dataclass
-class MockServer:
-    """A running mock: its URL, tokens, and a client for its control API."""
-
-    base_url: str
-    api_token: str
-    admin_token: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-    hidden_ids: tuple[int, ...] = field(default=())
-
-    def control(self, method: str, name: str, json: object = None) -> object:
-        response = httpx.request(
-            method, f"{self.base_url}/__vanceqa__/{name}", json=json, timeout=10
-        )
-        response.raise_for_status()
-        return response.json()
-
-    def reset(self) -> None:
-        self.control("POST", "reset")
-
-    def set_faults(self, **faults: object) -> object:
-        return self.control("PUT", "faults", faults)
-
-    def counters(self) -> dict[str, int]:
-        result = self.control("GET", "counters")
-        assert isinstance(result, dict)
-        return result
-
-    def target(self, **overrides: object) -> TargetConfig:
-        """A TargetConfig pointing at this mock, as a staging user would give it."""
-        values: dict[str, object] = {
-            "base_url": self.base_url,
-            "api_token": self.api_token,
-            "admin_token": self.admin_token,
-            "hidden_ids": self.hidden_ids,
-        }
-        values.update(overrides)
-        return TargetConfig(**values)  # type: ignore[arg-type]
+def target_from_args(
+    args: argparse.Namespace, defaults: Mapping[str, object] | None = None
+) -> TargetConfig:
+    return TargetConfig.from_sources(vars(args), defaults=defaults)
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_ready(url: str, timeout: float, process: subprocess.Popen[bytes] | None) -> None:
-    """Poll `url` until it answers, the process dies, or `timeout` passes."""
-    deadline = time.monotonic() + timeout
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise TargetUnavailable(f"the mock exited with code {process.returncode}")
-        try:
-            httpx.get(url, timeout=1.0)
-            return
-        except httpx.TransportError as exc:
-            last = exc
-            time.sleep(0.05)
-    raise TargetUnavailable(f"{url} did not answer within {timeout:.0f}s ({last})")
-
-
-@contextlib.contextmanager
-def serve_mock(
-    *,
-    data: str | Path | None = None,
-    faults: Sequence[str] = (),
-    workers: int = 1,
-    api_token: str | None = None,
-    admin_token: str | None = None,
-    control: bool = True,
-    host: str = "127.0.0.1",
-    timeout: float = 30.0,
-    extra_args: Sequence[str] = (),
-) -> Iterator[MockServer]:
-    """Start `vanceqa mock` on a free port, wait until it answers, stop it afterwards."""
-    from vanceqa.mock.data import load_dataset
-
-    dataset = load_dataset(data)
-    tokens = (api_token or dataset.api_token, admin_token or dataset.admin_token)
-    hidden = tuple(k.id for k in dataset.kittens if k.hidden and not k.removed)
-    for attempt in range(3):
-        port = free_port(host)
-        with tempfile.NamedTemporaryFile(prefix="vanceqa-mock-", suffix=".log", delete=False) as f:
-            log_path = Path(f.name)
-        cmd = [sys.executable, "-m", "vanceqa", "mock", "--host", host, "--port", str(port)]
-        cmd += ["--workers", str(workers)]
-        # Tokens travel in the environment: a command line is visible to every local user.
-        env = {
-            **os.environ,
-            "VANCEQA_MOCK_API_TOKEN": tokens[0],
-            "VANCEQA_MOCK_ADMIN_TOKEN": tokens[1],
-        }
-        if data is not None:
-            cmd += ["--data", str(data)]
-        for fault in faults:
-            cmd += ["--fault", fault]
-        if not control:
-            cmd.append("--no-control")
-        cmd += list(extra_args)
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
-        base_url = f"http://{host}:{port}"
-        try:
-            probe = f"{base_url}/__vanceqa__/health" if control else f"{base_url}/api/kittens"
-            wait_until_ready(probe, timeout, process)
-        except TargetUnavailable:
-            _stop(process)
-            text = log_path.read_text(errors="replace")
-            if "address" in text.lower() and "in use" in text.lower() and attempt < 2:
-                continue  # someone took the free port between our probe and the bind
-            raise TargetUnavailable(f"the bundled mock did not start:\n{text[-2000:]}") from None
-        server = MockServer(base_url, tokens[0], tokens[1], process, log_path, hidden)
-        try:
-            yield server
-        finally:
-            _stop(process)
-            log_path.unlink(missing_ok=True)
-        return
-
-
-def _stop(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(grace)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
+def option_flags(names: Sequence[str] | None = None) -> list[str]:
+    return [o.flag for o in OPTIONS if names is None or o.name in names]

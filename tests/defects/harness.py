@@ -19,7 +19,7 @@ from typing import Any
 from vanceqa import resources
 from vanceqa.conformance.session import mock_delete_ids
 from vanceqa.mock.data import load_dataset
-from vanceqa.target import _stop, free_port, wait_until_ready
+from vanceqa.processes import free_port, stop_process, wait_until_ready
 
 HERE = Path(__file__).resolve().parent
 SUITE_TIMEOUT_S = 240
@@ -75,7 +75,7 @@ def serve_defect(name: str, data: str | Path | None = None, timeout: float = 30)
                 raise RuntimeError(f"defect server {name} did not start:\n{tail}") from exc
             yield base_url
         finally:
-            _stop(process)
+            stop_process(process)
 
 
 @dataclass(frozen=True)

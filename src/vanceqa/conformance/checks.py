@@ -13,7 +13,7 @@ from typing import Any
 
 import fastjsonschema
 
-from vanceqa.conformance.client import Exchange
+from vanceqa.client import Exchange
 from vanceqa.contract import Contract
 from vanceqa.errors import Finding
 

@@ -15,7 +15,7 @@ import pytest
 
 from vanceqa import resources
 from vanceqa.conformance.plugin import EXIT_UNAVAILABLE, STATE
-from vanceqa.target import add_target_arguments, target_from_args
+from vanceqa.target import TargetConfig, add_target_arguments, target_from_args
 
 REPORT_FILES = ("conformance.xml", "conformance.html", "conformance.json")
 
@@ -44,7 +44,7 @@ class _Outcome:
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         state = config.stash.get(STATE, None)
         if state is not None and state.session is not None:
-            self.unavailable = state.session.unavailable
+            self.unavailable = state.session.unavailable or state.stopped
         if state is not None:
             self.counts = state.book.summary()
         client = state.session.client if state is not None and state.session else None
@@ -52,7 +52,9 @@ class _Outcome:
             self.throttled = client.stats.throttled_retries
 
 
-def pytest_arguments(args: argparse.Namespace, seed: int, report_dir: Path) -> list[str]:
+def pytest_arguments(
+    args: argparse.Namespace, target: TargetConfig, seed: int, report_dir: Path
+) -> list[str]:
     suites = resources.conformance_dir()
     argv = [
         str(suites),
@@ -68,20 +70,8 @@ def pytest_arguments(args: argparse.Namespace, seed: int, report_dir: Path) -> l
         "-p",
         "no:cacheprovider",
     ]
-    if args.base_url:
-        argv += ["--base-url", args.base_url]
-    if args.api_token:
-        argv += ["--api-token", args.api_token]
-    if args.admin_token:
-        argv += ["--admin-token", args.admin_token]
-    for kitten_id in args.hidden_ids:
-        argv += ["--hidden-id", str(kitten_id)]
-    if args.destructive:
-        argv.append("--destructive")
-    for kitten_id in args.delete_ids:
-        argv += ["--delete-id", str(kitten_id)]
-    if args.max_rps is not None:
-        argv += ["--max-rps", str(args.max_rps)]
+    # In-process: the options (secrets too) never reach a process list.
+    argv += target.to_argv(secrets=True, pytest=True)
     extra = list(args.pytest_args or [])
     if extra and extra[0] == "--":
         extra = extra[1:]
@@ -89,21 +79,22 @@ def pytest_arguments(args: argparse.Namespace, seed: int, report_dir: Path) -> l
 
 
 def run(args: argparse.Namespace) -> int:
-    target_from_args(args)  # options and VANCEQA_* checked before anything starts
+    target = target_from_args(args)  # options and VANCEQA_* checked before anything starts
     report_dir = resources.ensure_report_dir(args.report_dir)
     seed = args.seed if args.seed is not None else random.randrange(2**32)
     outcome = _Outcome()
-    code = int(pytest.main(pytest_arguments(args, seed, report_dir), plugins=[outcome]))
+    code = int(pytest.main(pytest_arguments(args, target, seed, report_dir), plugins=[outcome]))
+    counts = outcome.counts
+    if any(counts.values()):
+        files = ", ".join(str(report_dir / name) for name in REPORT_FILES)
+        print(
+            f"vanceqa check: {counts['passed']} passed, {counts['failed']} failed, "
+            f"{counts['skipped']} skipped, {outcome.throttled} waits on 429 (seed {seed}); "
+            f"reports: {files}"
+        )
     if outcome.unavailable is not None:
         print(f"vanceqa check: target unavailable: {outcome.unavailable}", file=sys.stderr)
         return EXIT_UNAVAILABLE
-    counts = outcome.counts
-    files = ", ".join(str(report_dir / name) for name in REPORT_FILES)
-    print(
-        f"vanceqa check: {counts['passed']} passed, {counts['failed']} failed, "
-        f"{counts['skipped']} skipped, {outcome.throttled} waits on 429 (seed {seed}); "
-        f"reports: {files}"
-    )
     if code == pytest.ExitCode.OK:
         return 0
     if code == pytest.ExitCode.TESTS_FAILED:

@@ -1,8 +1,9 @@
 """Schemathesis, wired to the suite: the contract, our settings, our client.
 
 `st run` would send with its own client; here each generated case is sent through the
-suite's `ApiClient` (pacing, 429 patience) and then validated by schemathesis' checks,
-whose failures become `Finding`s with a redacted curl line like every other check.
+suite's `TargetClient` (the DELETE guard, deadlines, pacing, 429 patience) and then
+validated by schemathesis' checks, whose failures become `Finding`s with a redacted curl
+line like every other check.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 from schemathesis.transport.requests import RequestsTransport
 
 from vanceqa import resources
+from vanceqa.client import Exchange, TargetClient
 from vanceqa.conformance.checks import DOCS
-from vanceqa.conformance.client import ApiClient, Exchange
 from vanceqa.errors import Finding
 from vanceqa.redact import redact_text
 from vanceqa.target import TargetConfig
@@ -60,7 +61,7 @@ def _check_names(failures: list[Failure]) -> list[str]:
     return names
 
 
-def send_case(case: Any, target: TargetConfig, client: ApiClient) -> Exchange:
+def send_case(case: Any, target: TargetConfig, client: TargetClient) -> Exchange:
     """Send one generated case through `client` and run schemathesis' checks on the answer."""
     assert target.base_url is not None
     auth = {"Authorization": target.api_token or ""}
@@ -79,7 +80,7 @@ def send_case(case: Any, target: TargetConfig, client: ApiClient) -> Exchange:
 
 
 def _send_through(
-    client: ApiClient, case: Any, base_url: str | None, headers: dict[str, str] | None
+    client: TargetClient, case: Any, base_url: str | None, headers: dict[str, str] | None
 ) -> Exchange:
     """Serialize `case` as schemathesis would, and send it through the suite's client."""
     kwargs = case.as_transport_kwargs(base_url=base_url, headers=headers)
@@ -106,7 +107,7 @@ class _ClientTransport(RequestsTransport):
     without and with a wrong token) through the suite's client: `requests` would skip
     the --max-rps pacing, and a 429 on a probe would read as "auth ignored"."""
 
-    client: ApiClient | None = None
+    client: TargetClient | None = None
 
     def send(self, case: Any, *, session: Any = None, **kwargs: Any) -> Response:
         if self.client is None:

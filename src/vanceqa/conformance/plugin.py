@@ -5,7 +5,9 @@ only adds options, markers and fixtures; the mock starts only when a test asks f
 target, and the hooks below do nothing for tests that never touch it. What it adds to a
 conformance run: ordering (destructive checks last), token redaction in every report,
 conformance.json (`--conformance-json`), and one clear exit (code 3) when the target
-cannot be tested at all.
+cannot be tested at all, or stops answering (or the run's time limit passes) midway: then
+every check not yet run is reported as not run, with the reason, and the results so far
+are kept.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,15 +23,21 @@ from typing import Any
 
 import pytest
 
-from vanceqa.conformance.client import ApiClient, StillThrottled
+from vanceqa.client import DeleteRefused, TargetClient
 from vanceqa.conformance.results import ResultBook, failure_record, write_json
 from vanceqa.conformance.session import ConformanceSession, Inventory
 from vanceqa.contract import Contract
 from vanceqa.errors import Finding, TargetUnavailable, UsageError
+from vanceqa.mock.launcher import MockServer
+from vanceqa.pacing import StillThrottled
 from vanceqa.redact import redact_text
-from vanceqa.target import ENV, MockServer, TargetConfig, target_option_specs
+from vanceqa.target import ENV, OPTIONS, TargetConfig
 
 EXIT_UNAVAILABLE = 3
+# Without --time-limit: room for the whole suite on a slow server, never unbounded.
+DEFAULT_TIME_LIMIT_S = 20 * 60.0
+# Requests of a full destructive run (measured ~1,900), for the time a --max-rps needs.
+EXPECTED_REQUESTS = 4000
 _LABEL = re.compile(r"\[(GET|PUT|POST|PATCH|DELETE|HEAD|OPTIONS|TRACE) ([^\]\s]+)")
 
 
@@ -39,6 +48,9 @@ class PluginState:
     book: ResultBook = field(default_factory=ResultBook)
     json_path: Path | None = None
     meta: dict[str, tuple[str, str]] = field(default_factory=dict)  # nodeid -> (op, check)
+    stopped: str | None = None  # why the checks left are not run (the target, the clock)
+    ends_at: float | None = None  # monotonic time of the run's time limit
+    limit_s: float = 0.0
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -56,17 +68,26 @@ class PluginState:
 
     def ensure_session(self) -> ConformanceSession:
         if self.session is None:
-            options = {
-                "base_url": self.config.getoption("base_url"),
-                "api_token": self.config.getoption("api_token"),
-                "admin_token": self.config.getoption("admin_token"),
-                "hidden_ids": self.config.getoption("hidden_ids"),
-                "destructive": self.config.getoption("destructive"),
-                "delete_ids": self.config.getoption("delete_ids"),
-                "max_rps": self.config.getoption("max_rps"),
-            }
-            self.session = ConformanceSession(options)
+            options = {o.name: self.config.getoption(o.name) for o in OPTIONS}
+            self.session = ConformanceSession(TargetConfig.from_sources(options))
         return self.session
+
+    def start_clock(self, target: TargetConfig) -> None:
+        limit = target.time_limit_s
+        if limit is None:
+            rate = target.max_rps
+            limit = max(DEFAULT_TIME_LIMIT_S, EXPECTED_REQUESTS / rate if rate else 0.0)
+        self.ends_at = time.monotonic() + limit
+        self.limit_s = limit
+
+    def why_not_run(self) -> str | None:
+        """Why the next check must not run, if it must not: set once, kept."""
+        if self.stopped is None and self.ends_at is not None and time.monotonic() > self.ends_at:
+            self.stopped = f"the run's time limit ({self.limit_s:g}s, --time-limit) passed"
+        client = self.session.client if self.session is not None else None
+        if self.stopped is None and client is not None and client.stopped is not None:
+            self.stopped = client.stopped
+        return self.stopped
 
 
 STATE = pytest.StashKey[PluginState]()
@@ -74,13 +95,14 @@ STATE = pytest.StashKey[PluginState]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("vanceqa", "vanceqa conformance target (default: the bundled mock)")
-    for flag, keywords in target_option_specs():
+    for option in OPTIONS:
+        flag = option.flag_for(pytest=True)
         if flag == "--base-url":
             # pytest-base-url may already add --base-url, with the same meaning and dest.
             with contextlib.suppress(ValueError):
-                group.addoption(flag, **keywords)
+                group.addoption(flag, **option.argparse_keywords())
         else:
-            group.addoption(flag, **keywords)
+            group.addoption(flag, **option.argparse_keywords())
     group.addoption(
         "--conformance-json",
         default=None,
@@ -119,9 +141,9 @@ def _state(request: pytest.FixtureRequest) -> PluginState:
 def vanceqa_session(request: pytest.FixtureRequest) -> Iterator[ConformanceSession]:
     """The opened conformance session (target resolved, mock started, preflight passed)."""
     state = _state(request)
-    session = state.ensure_session()
     try:
-        session.open()
+        session = state.ensure_session()
+        state.start_clock(session.open())
     except TargetUnavailable as exc:
         pytest.exit(f"vanceqa: target unavailable: {exc}", returncode=EXIT_UNAVAILABLE)
     except UsageError as exc:
@@ -138,7 +160,7 @@ def vanceqa_target(vanceqa_session: ConformanceSession) -> TargetConfig:
 
 
 @pytest.fixture(scope="session")
-def vanceqa_client(vanceqa_session: ConformanceSession) -> ApiClient:
+def vanceqa_client(vanceqa_session: ConformanceSession) -> TargetClient:
     """The paced, 429-patient client every hand-written check sends through."""
     assert vanceqa_session.client is not None
     return vanceqa_session.client
@@ -213,10 +235,29 @@ def pytest_collection_modifyitems(
 # -- reports: redaction and the JSON record ------------------------------------------------
 
 
-def _throttled(exc: BaseException) -> bool:
+def _all_of(exc: BaseException, kind: type[BaseException]) -> bool:
+    """Whether `exc` is a `kind`, or a group (Hypothesis) made only of them."""
     if isinstance(exc, BaseExceptionGroup):
-        return all(_throttled(e) for e in exc.exceptions)
-    return isinstance(exc, StillThrottled)
+        return all(_all_of(e, kind) for e in exc.exceptions)
+    return isinstance(exc, kind)
+
+
+def _skip(
+    report: pytest.TestReport, item: pytest.Item, reason: str, secrets: tuple[str, ...]
+) -> None:
+    report.outcome = "skipped"
+    report.longrepr = (str(item.path), item.location[1] or 0, redact_text(reason, secrets))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A check left when the target stopped answering, or past the time limit, is not run."""
+    state = item.config.stash.get(STATE, None)
+    if state is None or state.session is None or item.get_closest_marker("conformance") is None:
+        return
+    why = state.why_not_run()
+    if why is not None:
+        pytest.skip(f"not run: {why}")
 
 
 def _first_finding(exc: BaseException) -> BaseException:
@@ -239,11 +280,19 @@ def pytest_runtest_makereport(
         return
     report: pytest.TestReport = outcome.get_result()
     secrets = state.secrets
-    if report.failed and call.excinfo is not None and _throttled(call.excinfo.value):
-        # A 429 is never a conformance failure (decision 11); nor is it a pass.
-        report.outcome = "skipped"
-        reason = f"target stayed throttled (429) past the retry bound: {call.excinfo.value}"
-        report.longrepr = (str(item.path), item.location[1] or 0, redact_text(reason, secrets))
+    error = call.excinfo.value if report.failed and call.excinfo is not None else None
+    if error is not None and _all_of(error, StillThrottled):
+        # A 429 is never a conformance failure (reading 11); nor is it a pass.
+        reason = f"target stayed throttled (429) past the retry bound: {error}"
+        _skip(report, item, reason, secrets)
+        return
+    if error is not None and _all_of(error, DeleteRefused):
+        # Reading 14: off the bundled mock, DELETE goes to the named ids only.
+        _skip(report, item, str(_first_finding(error)), secrets)
+        return
+    if error is not None and _all_of(error, TargetUnavailable):
+        state.stopped = state.stopped or str(_first_finding(error))
+        _skip(report, item, f"not run: {state.stopped}", secrets)
         return
     if report.failed and call.excinfo is not None:
         exc = _first_finding(call.excinfo.value)
@@ -299,6 +348,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = session.config.stash.get(STATE, None)
     if state is not None and state in _active:
         _active.remove(state)
+    if state is not None and state.why_not_run() is not None:
+        # Cut short: the results so far stand, but the run is no verdict on the target.
+        session.exitstatus = EXIT_UNAVAILABLE
     if state is None or state.json_path is None:
         return
     conformance = state.session
@@ -313,7 +365,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             requests=client.stats.requests if client else 0,
             throttled_retries=client.stats.throttled_retries if client else 0,
             secrets=state.secrets,
-            aborted=conformance.unavailable if conformance else None,
+            aborted=(conformance.unavailable if conformance else None) or state.stopped,
         ),
         state.secrets,
     )

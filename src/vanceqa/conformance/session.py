@@ -1,23 +1,25 @@
 """One conformance session: the target (a given server or the bundled mock), its client,
-and the preflight that refuses to start against a dead, locked or closed target.
+and the inventory of what the target lists before any check changes it.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from vanceqa.conformance.client import ApiClient, Exchange, StillThrottled
+from vanceqa.client import Exchange, TargetClient
 from vanceqa.contract import Contract, default_contract
 from vanceqa.errors import Finding, TargetUnavailable
 from vanceqa.mock.data import Dataset, load_dataset
-from vanceqa.target import MockServer, TargetConfig, serve_mock
+from vanceqa.mock.launcher import MockServer, serve_mock
+from vanceqa.pacing import StillThrottled
+from vanceqa.paths import LIST_PATH
+from vanceqa.preflight import preflight
+from vanceqa.target import TargetConfig
 
-LIST_PATH = "/api/kittens"
 FLAG_COMBINATIONS = ((False, True), (True, True), (False, False), (True, False))
 # How many deletable ids the bundled mock offers the destructive checks.
 MOCK_DELETE_IDS = 3
@@ -76,12 +78,12 @@ class Inventory:
 class ConformanceSession:
     """Opens the target lazily, once; closes the mock it started."""
 
-    def __init__(self, options: dict[str, object], mock_data: str | Path | None = None) -> None:
-        self.options = options
+    def __init__(self, given: TargetConfig, mock_data: str | Path | None = None) -> None:
+        self.given = given
         self.mock_data = mock_data
         self.target: TargetConfig | None = None
         self.mock: MockServer | None = None
-        self.client: ApiClient | None = None
+        self.client: TargetClient | None = None
         self.unavailable: str | None = None
         self._stack = contextlib.ExitStack()
 
@@ -100,16 +102,17 @@ class ConformanceSession:
         if self.unavailable is not None:
             raise TargetUnavailable(self.unavailable)
         try:
-            given = TargetConfig.from_sources(self.options)
-            target = self._start_mock(given) if given.is_mock else given
-            assert target.base_url is not None
+            given = self.given
+            target = self._start_mock(given) if given.starts_mock else given
             self.target = target
-            self.client = ApiClient(
-                target.base_url, target.api_token, target.admin_token, max_rps=target.max_rps
-            )
-            self._stack.callback(self.client.close)
-            preflight(self.client, target)
-            _ = self.inventory  # read before any check can change the data
+            self.client = self._stack.enter_context(TargetClient(target))
+            preflight(self.client)
+            try:
+                _ = self.inventory  # read before any check can change the data
+            except (Finding, StillThrottled) as exc:
+                raise TargetUnavailable(
+                    f"cannot list the kittens before the checks: {exc}"
+                ) from None
         except TargetUnavailable as exc:
             self.unavailable = str(exc)
             self.target = None
@@ -123,12 +126,8 @@ class ConformanceSession:
                 data=self.mock_data, api_token=given.api_token, admin_token=given.admin_token
             )
         )
-        return replace(
-            self.mock.target(),
-            destructive=True,
-            delete_ids=mock_delete_ids(dataset),
-            max_rps=given.max_rps,
-        )
+        # The user's other options (pacing, deadlines, caps, headers) hold on the mock too.
+        return self.mock.stand_in_for(given, destructive=True, delete_ids=mock_delete_ids(dataset))
 
     @cached_property
     def inventory(self) -> Inventory:
@@ -147,13 +146,6 @@ class ConformanceSession:
     def close(self) -> None:
         self._stack.close()
 
-    @contextlib.contextmanager
-    def opened(self) -> Iterator[TargetConfig]:
-        try:
-            yield self.open()
-        finally:
-            self.close()
-
 
 def _entries(exchange: Exchange) -> list[dict[str, Any]]:
     """The list's entries, or none when it is not a list (the shape checks say why)."""
@@ -164,34 +156,3 @@ def _entries(exchange: Exchange) -> list[dict[str, Any]]:
     if exchange.status != 200 or not isinstance(body, list):
         return []
     return [e for e in body if isinstance(e, dict)]
-
-
-def preflight(client: ApiClient, target: TargetConfig) -> None:
-    """Refuse to start against a target that cannot be tested at all."""
-    where = target.base_url
-    tokens = [("API token", target.api_token)]
-    if target.admin_token:
-        tokens.append(("admin token", target.admin_token))
-    for label, token in tokens:
-        try:
-            exchange = client.get(LIST_PATH, token=token)
-        except Finding as exc:
-            raise TargetUnavailable(f"cannot reach {where}: {exc.details}") from None
-        except StillThrottled as exc:
-            raise TargetUnavailable(
-                f"{where} kept answering 429 Too Many Requests after "
-                f"{client.max_retries} waits; try a lower --max-rps ({exc.exchange.describe()})"
-            ) from None
-        if exchange.status == 503:
-            retry = exchange.headers.get("retry-after")
-            hint = f" (Retry-After: {retry})" if retry else ""
-            raise TargetUnavailable(
-                f"{where} is in maintenance: 503 Service Unavailable{hint}; "
-                "no check was run. Try again later."
-            )
-        if exchange.status == 401:
-            raise TargetUnavailable(
-                f"{where} refused the {label} (401 on GET {LIST_PATH}); "
-                "check --api-token/--admin-token or VANCEQA_API_TOKEN/VANCEQA_ADMIN_TOKEN. "
-                "No check was run."
-            )

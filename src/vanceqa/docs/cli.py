@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,9 +25,11 @@ from vanceqa.docs.render import display_path, drift_text, examples_text, page_su
 from vanceqa.docs.results import write_docs_json
 from vanceqa.docs.skeleton import write_skeleton
 from vanceqa.errors import TargetUnavailable, UsageError
-from vanceqa.target import add_target_arguments, serve_mock, target_from_args
+from vanceqa.mock.launcher import serve_mock
+from vanceqa.target import add_target_arguments, target_from_args
 
 BASELINE_NAME = "docs-baseline.json"
+DEFAULT_TIME_LIMIT_S = 10 * 60.0  # without --time-limit: a page of examples, never unbounded
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -172,18 +175,25 @@ def _examples(args: argparse.Namespace) -> int:
     if not page.endpoints:
         raise UsageError(f"{display_path(path)} has no request line: no example to run")
     results: list[ExampleResult]
-    if target.is_mock:
+    ends_at = time.monotonic() + (target.time_limit_s or DEFAULT_TIME_LIMIT_S)
+    if target.starts_mock:
         with serve_mock() as server:
-            mock_target = server.target(max_rps=target.max_rps)
+            mock_target = server.stand_in_for(target)
             plans = plan_examples(page, mock_target, own_mock=True)
             results, stopped = run_examples(
-                plans, mock_target, strict_keys=args.strict_keys, after=server.reset
+                plans,
+                mock_target,
+                strict_keys=args.strict_keys,
+                after=server.reset,
+                ends_at=ends_at,
             )
             where = f"{server.base_url} (the bundled mock)"
             summary_target: dict[str, object] = {"base_url": server.base_url, "mock": True}
     else:
         plans = plan_examples(page, target)
-        results, stopped = run_examples(plans, target, strict_keys=args.strict_keys)
+        results, stopped = run_examples(
+            plans, target, strict_keys=args.strict_keys, ends_at=ends_at
+        )
         where = str(target.base_url)
         summary_target = {"base_url": target.base_url, "mock": False}
     ran = [r for r in results if r.outcome != "skipped"]

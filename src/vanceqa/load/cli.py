@@ -23,22 +23,26 @@ import time
 from pathlib import Path
 
 from vanceqa import resources
+from vanceqa.client import TargetClient
 from vanceqa.contract import default_contract
 from vanceqa.errors import TargetUnavailable, UsageError
-from vanceqa.load.options import MOCK_ENV
-from vanceqa.load.preflight import preflight
 from vanceqa.load.shapes import DEFAULT_RATE, OPEN_SHAPES, SHAPES, plan_shape
 from vanceqa.load.slo import EXIT_SLO_BREACH, load_slo
 from vanceqa.load.units import (
     check_mock_faults,
-    parse_duration,
-    parse_rate,
-    parse_run_time,
     parse_think_time,
     parse_weights,
 )
+from vanceqa.mock.launcher import serve_mock
+from vanceqa.preflight import preflight
 from vanceqa.redact import redact_text
-from vanceqa.target import ENV, TargetConfig, add_target_arguments, serve_mock, target_from_args
+from vanceqa.target import (
+    TargetConfig,
+    add_target_arguments,
+    clean_environment,
+    target_from_args,
+)
+from vanceqa.units import parse_duration, parse_positive_duration, parse_rate_range
 
 EXIT_INCOMPLETE = 1
 SLO_ENV = "VANCEQA_SLO"
@@ -46,7 +50,7 @@ STOP_GRACE_S = 120.0  # beyond the run time: spawning, final reports, the HTML p
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_target_arguments(parser)
+    add_target_arguments(parser, skip=("strict",))
     parser.add_argument("-H", "--host", dest="base_url", help="same as --base-url (locust's name)")
     load = parser.add_argument_group("load")
     load.add_argument("--shape", choices=SHAPES, default="smoke", help="load shape (default smoke)")
@@ -102,7 +106,7 @@ def _slo_path(args: argparse.Namespace) -> str | None:
 
 def _validate(args: argparse.Namespace) -> tuple[float, str | None]:
     """Check every option before starting anything; returns (run time, SLO path)."""
-    run_time = parse_run_time(args.run_time) if args.run_time else None
+    run_time = parse_positive_duration(args.run_time, what="--run-time") if args.run_time else None
     shape = plan_shape(
         args.shape,
         users=args.users,
@@ -162,21 +166,10 @@ def _command(args: argparse.Namespace, run_time: float, base_url: str | None) ->
     return cmd + list(args.locust_args)
 
 
-def _environment(target: TargetConfig, slo: str | None, mock_url: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ENV.values() and k != MOCK_ENV}
-    values = {
-        "api_token": target.api_token,
-        "admin_token": target.admin_token,
-        "hidden_ids": ",".join(map(str, target.hidden_ids)),
-        "destructive": "1" if target.destructive else "",
-        "delete_ids": ",".join(map(str, target.delete_ids)),
-    }
-    for name, value in values.items():
-        if value:
-            env[ENV[name]] = value
+def _environment(target: TargetConfig, slo: str | None) -> dict[str, str]:
+    """locust's environment: the resolved target (secrets never on its command line)."""
+    env = clean_environment() | target.to_env()
     env[SLO_ENV] = slo or "none"
-    if mock_url:
-        env[MOCK_ENV] = mock_url
     return env
 
 
@@ -211,26 +204,24 @@ def run(args: argparse.Namespace) -> int:
     target = target_from_args(args)
     report_dir = resources.ensure_report_dir(args.report_dir)  # before any load, not after
     if target.max_rps is not None and args.shape in OPEN_SHAPES:
-        peak = max(parse_rate(args.rate or DEFAULT_RATE))
+        peak = max(parse_rate_range(args.rate or DEFAULT_RATE))
         if peak > target.max_rps:
             raise UsageError(f"--rate {peak:g} req/s exceeds --max-rps {target.max_rps:g}")
     with contextlib.ExitStack() as stack:
-        mock_url = None
-        if target.is_mock:
+        if target.starts_mock:
             mock = stack.enter_context(
                 serve_mock(faults=args.mock_fault, workers=args.mock_workers)
             )
-            target = mock.target(destructive=target.destructive, delete_ids=target.delete_ids)
-            mock_url = mock.base_url
+            target = mock.stand_in_for(target)
         elif args.mock_fault:
             raise UsageError("--mock-fault applies to the bundled mock only (no --base-url)")
-        assert target.base_url is not None
-        preflight(target, target.base_url)
+        with TargetClient(target) as client:
+            preflight(client)
         result = report_dir / "load.json"
         started = time.time()
         cmd = _command(args, run_time, target.base_url)
         print(f"vanceqa load: {redact_text(' '.join(cmd), target.secrets)}", flush=True)
-        code = _run_locust(cmd, _environment(target, slo, mock_url), run_time + STOP_GRACE_S)
+        code = _run_locust(cmd, _environment(target, slo), run_time + STOP_GRACE_S)
         fresh = result.is_file() and result.stat().st_mtime >= started - 1
         if code in (0, EXIT_SLO_BREACH, EXIT_INCOMPLETE) and fresh:
             return code

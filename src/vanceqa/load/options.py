@@ -1,8 +1,10 @@
 """Our options on locust's command line, and the settings a run derives from them.
 
-Each option is also read from its VANCEQA_* variable (configargparse), so plain
-`locust -f loadtests/locustfile.py` takes the same target settings as the conformance
-suites; `vanceqa load` passes the tokens that way, never on a command line.
+The load options are also read from their VANCEQA_* variables (configargparse). The
+target options come from the one table in `vanceqa.target` (locust's own --host is the
+base URL): `TargetConfig.from_sources` reads them and their variables, so plain
+`locust -f loadtests/locustfile.py` takes the same target settings as every other entry
+point; `vanceqa load` passes them in the environment, never on a command line.
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ from typing import Any
 
 from vanceqa import resources
 from vanceqa.load.shapes import SHAPES, ShapePlan, plan_shape
-from vanceqa.load.units import parse_duration, parse_think_time, parse_weights
-from vanceqa.target import ENV
+from vanceqa.load.units import parse_think_time, parse_weights
+from vanceqa.target import BUNDLED_MOCK_ENV, OPTIONS
+from vanceqa.units import parse_duration
 
-MOCK_ENV = "VANCEQA_BUNDLED_MOCK"  # the URL of a bundled mock `vanceqa load` started
+MOCK_ENV = BUNDLED_MOCK_ENV  # the URL of a bundled mock `vanceqa load` started
+# Target options locust does not take: --host is locust's own; --strict judges checks.
+NOT_FOR_LOCUST = frozenset({"base_url", "strict"})
 
 
 def add_options(parser: Any) -> None:
@@ -68,31 +73,10 @@ def add_options(parser: Any) -> None:
         env_var="VANCEQA_THINK_TIME",
         help="closed shapes: pause between a user's tasks, e.g. 0 or 1s..3s",
     )
-    parser.add_argument(
-        "--api-token", env_var=ENV["api_token"], is_secret=True, help="regular API token"
-    )
-    parser.add_argument(
-        "--admin-token",
-        env_var=ENV["admin_token"],
-        is_secret=True,
-        help="administrator token (enables the admin scenario)",
-    )
-    parser.add_argument(
-        "--hidden-id", env_var=ENV["hidden_ids"], help="ids hidden for administrators, e.g. 7,8"
-    )
-    parser.add_argument(
-        "--destructive",
-        nargs="?",
-        const="1",
-        default="",
-        env_var=ENV["destructive"],
-        help="allow DELETE of the --delete-id ids",
-    )
-    parser.add_argument(
-        "--delete-id",
-        env_var=ENV["delete_ids"],
-        help="ids DELETE may touch, e.g. 3,4 (any id on the bundled mock)",
-    )
+    for option in OPTIONS:
+        if option.name not in NOT_FOR_LOCUST:
+            # Not in the web UI: it would show tokens and header values.
+            parser.add_argument(option.flag, include_in_web_ui=False, **option.argparse_keywords())
     parser.add_argument(
         "--mock-fault",
         action="append",

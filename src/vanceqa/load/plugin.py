@@ -29,14 +29,15 @@ from locust import events
 from locust.runners import MasterRunner, WorkerRunner
 from locust.shape import LoadTestShape
 
+from vanceqa.client import TargetClient
 from vanceqa.errors import UsageError
 from vanceqa.load import report
 from vanceqa.load.metrics import Aggregate, Collector
 from vanceqa.load.options import LoadOptions, add_options
-from vanceqa.load.preflight import preflight
 from vanceqa.load.shapes import shape_from_json
 from vanceqa.load.slo import evaluate, load_slo
 from vanceqa.load.state import LoadState, state_of
+from vanceqa.preflight import preflight
 from vanceqa.redact import redact_text
 from vanceqa.resources import ensure_report_dir
 from vanceqa.target import ENV
@@ -105,7 +106,9 @@ def on_init(environment: Any, **_: Any) -> None:
                 f"no user class of this locustfile fits --shape {state.options.shape.name}"
             )
         log.info("vanceqa: %s", state.describe_scenarios())
-        preflight(state.target, state.base_url)
+        with TargetClient(state.target) as client:
+            preflight(client)
+        state.share_target()  # workers get the resolved target with each spawn
     except UsageError as exc:
         state.mock_stack.close()
         _fail(exc.exit_code, str(exc), state.secrets)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vanceqa.errors import UsageError
-from vanceqa.load.units import parse_rate
+from vanceqa.units import parse_rate_range
 
 SHAPES = ("smoke", "ramp", "spike", "soak", "open", "open-ramp")
 OPEN_SHAPES = frozenset({"open", "open-ramp"})
@@ -105,7 +105,7 @@ def plan_shape(
         raise UsageError("--spawn-rate must be positive")
     run_time = run_time_s if run_time_s else DEFAULT_RUN_TIME_S[name]
     if name in OPEN_SHAPES:
-        start, end = parse_rate(rate or DEFAULT_RATE)
+        start, end = parse_rate_range(rate or DEFAULT_RATE)
         if name == "open" and start != end:
             raise UsageError("--shape open takes one rate; use --shape open-ramp for FROM..TO")
         if name == "open-ramp" and start == end and ".." not in (rate or ""):

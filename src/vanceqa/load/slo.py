@@ -25,7 +25,7 @@ from typing import Any
 from vanceqa.errors import UsageError
 from vanceqa.load import hdr
 from vanceqa.load.metrics import OVERALL, Aggregate
-from vanceqa.load.units import parse_duration
+from vanceqa.units import parse_duration
 
 EXIT_SLO_BREACH = 4
 

@@ -12,14 +12,13 @@ import contextlib
 import logging
 import random
 import time
-import urllib.request
 from typing import Any
 
 import gevent
 import locust
-import orjson
 from locust.runners import LocalRunner, MasterRunner, WorkerRunner
 
+from vanceqa.client import TargetClient
 from vanceqa.contract import default_contract
 from vanceqa.errors import UsageError
 from vanceqa.load import report
@@ -31,7 +30,9 @@ from vanceqa.load.shapes import ShapePlan
 from vanceqa.load.slo import EXIT_SLO_BREACH, SLO, evaluate
 from vanceqa.load.units import check_mock_faults
 from vanceqa.load.validation import ResponseCheck
-from vanceqa.target import MockServer, TargetConfig, serve_mock
+from vanceqa.mock.launcher import MockServer, serve_mock
+from vanceqa.paths import LIST_PATH
+from vanceqa.target import OPTIONS, TargetConfig
 
 log = logging.getLogger("vanceqa.load")
 
@@ -100,19 +101,12 @@ class LoadState:
         """Read our options (again: a worker gets the master's with each spawn)."""
         parsed = self.environment.parsed_options
         self.options = LoadOptions.from_parsed(parsed, self.planned_shape)
-        self.target = TargetConfig.from_sources(
-            {
-                "base_url": self.environment.host,
-                "api_token": parsed.api_token,
-                "admin_token": parsed.admin_token,
-                "hidden_ids": parsed.hidden_id,
-                "destructive": parsed.destructive,
-                "delete_ids": parsed.delete_id,
-            }
-        )
+        options = {o.name: getattr(parsed, o.name, None) for o in OPTIONS}
+        options["base_url"] = self.environment.host
+        options["bundled_mock"] = parsed.bundled_mock
+        self.target = TargetConfig.from_sources(options)
         self.base_url = self.target.base_url or ""
-        mock = (parsed.bundled_mock or "").rstrip("/")
-        self.is_mock = bool(mock) and mock == self.base_url
+        self.is_mock = self.target.bundled_mock
         index = max(getattr(self.runner, "worker_index", 0), 0)
         self.rng = random.Random(
             f"{self.options.seed}/{index}" if self.options.seed is not None else None
@@ -161,6 +155,14 @@ class LoadState:
             chosen.append(cls)
         return chosen
 
+    def share_target(self) -> None:
+        """Write the resolved target into the parsed options, which the master sends to
+        every worker: a worker's environment may not hold the user's variables."""
+        parsed = self.environment.parsed_options
+        for name, value in self.target.option_values().items():
+            if name != "base_url" and hasattr(parsed, name):
+                setattr(parsed, name, value)
+
     def start_bundled_mock(self, faults: list[str]) -> None:
         check_mock_faults(faults)
         server: MockServer = self.mock_stack.enter_context(serve_mock(faults=faults))
@@ -171,7 +173,7 @@ class LoadState:
         parsed.bundled_mock = server.base_url
         parsed.api_token = parsed.api_token or server.api_token
         parsed.admin_token = parsed.admin_token or server.admin_token
-        parsed.hidden_id = parsed.hidden_id or ",".join(map(str, server.hidden_ids))
+        parsed.hidden_ids = parsed.hidden_ids or [str(i) for i in server.hidden_ids]
         log.info("vanceqa: no --host given; started the bundled mock at %s", server.base_url)
 
     def next_delete_id(self) -> int | None:
@@ -190,17 +192,10 @@ class LoadState:
 
     def _refill_mock(self) -> list[int]:
         # Control-plane calls, outside locust's client: they are not part of the load.
-        base = self.base_url
-        # The base URL was validated as http(s) (TargetConfig), so S310's worry is moot.
-        reset = urllib.request.Request(f"{base}/__vanceqa__/reset", method="POST")  # noqa: S310
-        with urllib.request.urlopen(reset, timeout=10):  # noqa: S310
-            pass
-        listing = urllib.request.Request(  # noqa: S310
-            f"{base}/api/kittens?include_cats=true&available=false",
-            headers={"Authorization": self.target.api_token or ""},
-        )
-        with urllib.request.urlopen(listing, timeout=10) as answer:  # noqa: S310
-            return [int(k["id"]) for k in orjson.loads(answer.read())]
+        with TargetClient(self.target) as client:
+            client.send("POST", client.url_for("/__vanceqa__/reset"), {})
+            answer = client.get(LIST_PATH, query="include_cats=true&available=false")
+            return [int(k["id"]) for k in answer.json()]
 
     # -- the open model ------------------------------------------------------------------
     def open_dispatcher(self) -> None:

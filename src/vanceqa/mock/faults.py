@@ -18,25 +18,19 @@ from __future__ import annotations
 
 import math
 import random
-import re
 import time
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from vanceqa.errors import UsageError
+from vanceqa.units import parse_duration
 
 DISTRIBUTIONS = ("uniform", "normal", "exponential", "lognormal")
-_DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(us|ms|s|m)?\s*$")
-_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, None: 1.0}
 
 
 def parse_duration_ms(text: str, default_unit: str = "ms") -> float:
     """'250ms' -> 250.0, '1.5s' -> 1500.0; a bare number is in `default_unit`."""
-    match = _DURATION.match(text)
-    if not match:
-        raise UsageError(f"not a duration: {text!r} (write e.g. 250ms or 1.5s)")
-    unit = match.group(2) or default_unit
-    return float(match.group(1)) * _UNIT_MS[unit]
+    return parse_duration(text, default_unit=default_unit, what="fault duration") * 1000.0
 
 
 @dataclass(frozen=True)

@@ -5,23 +5,19 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from vanceqa.errors import UsageError
-from vanceqa.redact import REDACTED, redact_text
+from vanceqa.redact import scrub
 from vanceqa.report import history
 from vanceqa.report.history import TrendRow
 from vanceqa.report.page import PageInput, render
 from vanceqa.report.results import Results, load_results
 from vanceqa.report.verdict import Verdict, judge
 from vanceqa.resources import seed_data_path
-from vanceqa.target import ENV
-
-# An Authorization header value that slipped through a producer, in curl or log form.
-_AUTH_VALUE = re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)(?!\[REDACTED\])([^\s'\"<&]+)")
+from vanceqa.target import ENV, TargetConfig
 
 
 @dataclass
@@ -44,6 +40,8 @@ def known_secrets(extra: Iterable[str | None] = ()) -> list[str]:
     """Tokens to keep off the page: given ones, the VANCEQA_* tokens, the mock's own."""
     secrets = [s for s in extra if s]
     secrets += [os.environ.get(ENV[k], "") for k in ("api_token", "admin_token")]
+    with contextlib.suppress(UsageError):  # secret header values given in the environment
+        secrets += TargetConfig.from_env().secrets
     try:
         tokens = json.loads(seed_data_path().read_text(encoding="utf-8")).get("tokens", {})
         secrets += [str(v) for v in tokens.values()]
@@ -51,12 +49,6 @@ def known_secrets(extra: Iterable[str | None] = ()) -> list[str]:
         pass  # the page is still scrubbed of the user's tokens and of header values
     # Very short strings would shred ordinary words; a real token is never that short.
     return sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
-
-
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    """Remove every known token and any Authorization value from the page's text."""
-    text = redact_text(text, secrets)
-    return _AUTH_VALUE.sub(lambda m: m.group(1) + REDACTED, text)
 
 
 def build_report(

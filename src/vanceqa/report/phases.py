@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vanceqa.redact import scrub_log_line
+from vanceqa.redact import scrub
 
 _PYTEST_PERCENT = re.compile(r"\[\s*(\d{1,3})%\]\s*$")
 
@@ -151,7 +151,7 @@ def run_phase(
                 elapsed = time.monotonic() - started
                 shown = None
                 if line:
-                    shown = scrub_log_line(line.rstrip("\n"), secrets)
+                    shown = scrub(line.rstrip("\n"), secrets)
                     log.write(shown + "\n")
                     tail = [*tail[-19:], shown]
                     reported = phase.progress(shown) if phase.progress else None

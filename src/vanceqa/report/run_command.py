@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-import os
 import platform
 import random
 import time
@@ -29,7 +27,8 @@ from vanceqa.report.progress import PlainProgress, RichProgress
 from vanceqa.report.report_command import add_report_arguments, exit_code
 from vanceqa.report.results import RESULT_FILES
 from vanceqa.resources import ensure_report_dir
-from vanceqa.target import ENV, TargetConfig, add_target_arguments, target_from_args
+from vanceqa.target import TargetConfig, add_target_arguments, clean_environment, target_from_args
+from vanceqa.units import parse_positive_duration, parse_rate
 
 PHASE_NAMES = ("check", "load", "docs")
 # `vanceqa load`'s code for a breached SLO (vanceqa.load.slo, not imported: see _available).
@@ -50,9 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="leave a phase out, repeatable",
     )
     load = parser.add_argument_group("load phase")
-    load.add_argument(
-        "--rate", type=float, default=50.0, help="open-model arrival rate, req/s (default 50)"
-    )
+    load.add_argument("--rate", default="50", help="open-model arrival rate, req/s (default 50)")
     load.add_argument("--run-time", default="10s", help="load test duration (default 10s)")
     load.add_argument("--slo", help="SLO file (default: the load command's default SLOs)")
 
@@ -63,21 +60,6 @@ _MODULE_OF = {"check": "conformance", "load": "load", "docs": "docs"}
 def _available(command: str) -> bool:
     # A file check, not an import: importing vanceqa.load here would patch this process.
     return (_PACKAGE / _MODULE_OF.get(command, command) / "cli.py").is_file()
-
-
-def _seconds(text: str) -> float:
-    """'10s', '2m', '90' -> seconds (the load command validates the text itself)."""
-    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-    for suffix in ("ms", "s", "m", "h"):
-        if text.endswith(suffix):
-            try:
-                return float(text[: -len(suffix)]) * units[suffix]
-            except ValueError:
-                break
-    try:
-        return float(text)
-    except ValueError:
-        raise UsageError(f"--run-time must look like 10s or 2m, got {text!r}") from None
 
 
 def plan(args: argparse.Namespace, report_dir: Path, seed: int) -> list[Phase]:
@@ -98,14 +80,11 @@ def plan(args: argparse.Namespace, report_dir: Path, seed: int) -> list[Phase]:
             )
         )
     if "load" not in args.skip:
-        run_time = _seconds(args.run_time)
-        # "nan"/"inf" parse as floats: refuse them here, not after the suites have run.
-        if not (math.isfinite(run_time) and run_time > 0):
-            raise UsageError(f"--run-time must be a positive duration, got {args.run_time!r}")
-        if not (math.isfinite(args.rate) and args.rate > 0):
-            raise UsageError(f"--rate must be a positive number, got {args.rate:g}")
+        # Checked here, not after the suites have run.
+        run_time = parse_positive_duration(args.run_time, what="--run-time")
+        rate = parse_rate(args.rate, what="--rate")
         argv = ["load", *out, "--seed", str(seed), "--shape", "open"]
-        argv += ["--rate", f"{args.rate:g}", "--run-time", args.run_time]
+        argv += ["--rate", f"{rate:g}", "--run-time", f"{run_time:g}s"]
         if args.slo:
             argv += ["--slo", args.slo]
         phases.append(
@@ -140,19 +119,7 @@ def child_environment(
     target: TargetConfig, base: Mapping[str, str] | None = None
 ) -> dict[str, str]:
     """The phases' environment: the resolved target in VANCEQA_* variables, nothing stale."""
-    env = dict(os.environ if base is None else base)
-    for name in ENV.values():
-        env.pop(name, None)
-    values = {
-        "base_url": target.base_url,
-        "api_token": target.api_token,
-        "admin_token": target.admin_token,
-        "hidden_ids": ",".join(map(str, target.hidden_ids)),
-        "destructive": "1" if target.destructive else "",
-        "delete_ids": ",".join(map(str, target.delete_ids)),
-        "max_rps": f"{target.max_rps:g}" if target.max_rps else "",
-    }
-    env.update({ENV[k]: v for k, v in values.items() if v})
+    env = clean_environment(base) | target.to_env()
     env["PYTHONUNBUFFERED"] = "1"  # progress lines arrive as they are printed
     return env
 
@@ -189,7 +156,7 @@ def _run_json(
         "started_at": started_at,
         "duration_s": round(duration, 2),
         "seed": seed,
-        "target": {"base_url": target.base_url, "mock": target.is_mock},
+        "target": {"base_url": target.base_url, "mock": target.starts_mock},
         "versions": {"vanceqa": vanceqa.__version__, "python": platform.python_version()},
         "phases": phases,
     }
@@ -212,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
     secrets = known_secrets(target.secrets)
     env = child_environment(target)
     console = Console(highlight=False, soft_wrap=True)
-    where = "the bundled mock" if target.is_mock else target.base_url
+    where = "the bundled mock" if target.starts_mock else target.base_url
     console.print(f"vanceqa run: testing {where} (seed {seed}); results in {report_dir}/")
     _clear_old_results(report_dir)
     started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -233,7 +200,7 @@ def run(args: argparse.Namespace) -> int:
                     continue
                 outcome = run_phase(phase, log, env, secrets, listener)
                 outcomes.append(outcome)
-                if outcome.exit_code == 3 and not target.is_mock:
+                if outcome.exit_code == 3 and not target.starts_mock:
                     why_skipped = f"not run: the target was unavailable during {phase.name}"
                     break
     except KeyboardInterrupt:

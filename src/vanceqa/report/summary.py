@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from rich.console import Console
 from rich.markup import escape
 
-from vanceqa.report.build import BuildOutcome, scrub
+from vanceqa.redact import scrub
+from vanceqa.report.build import BuildOutcome
 from vanceqa.report.results import JSON, Results
 from vanceqa.report.trend_view import change_text
 

@@ -1,0 +1,280 @@
+"""The one client every suite talks to the target through (conformance, generated
+coverage, docs examples, preflight): `TargetClient`.
+
+What it promises, whoever sends:
+- a DELETE the user did not name never leaves the process (`DeleteRefused`, reading 14);
+- every request ends by its deadline, and no answer is read past `--max-body`
+  (`transport`); an oversized answer is a finding on that request;
+- `--max-rps` holds for the whole run and a 429 is waited out (`pacing`);
+- after `NO_ANSWER_LIMIT` requests in a row with no answer, the target is given up on
+  (`TargetStoppedAnswering`): every later request fails at once, sending nothing;
+- each answer is kept as an `Exchange` a finding can quote as a redacted curl line.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import orjson
+
+from vanceqa.errors import Finding, TargetUnavailable
+from vanceqa.pacing import MAX_RETRIES_ON_429, MAX_RETRY_WAIT_S, Pacer, patiently
+from vanceqa.redact import curl_line, redact_text
+from vanceqa.target import TargetConfig
+from vanceqa.transport import deadline, describe_tls_error, http_client, read_body
+from vanceqa.units import format_size
+
+# Sentinel: "send the default regular token" (None means "send no Authorization header").
+REGULAR = "\x00regular"
+NO_ANSWER_LIMIT = 3
+_EXCERPT = 300
+
+
+class DeleteRefused(Exception):
+    """A DELETE the user did not name was stopped before it left the process."""
+
+
+class TargetStoppedAnswering(TargetUnavailable):
+    """Several requests in a row got no answer: the run stops, keeping its results."""
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request and the answer that came back (the body decoded, within the cap)."""
+
+    method: str
+    url: str
+    request_headers: Mapping[str, str]
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    elapsed_s: float
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+    raw: httpx.Response | None = field(default=None, repr=False, compare=False)
+    secret_headers: frozenset[str] = field(default=frozenset(), repr=False)
+
+    @property
+    def content_type(self) -> str:
+        return str(self.headers.get("content-type", ""))
+
+    @property
+    def is_json_type(self) -> bool:
+        """Whether Content-Type names JSON (parameters such as charset allowed)."""
+        media = self.content_type.split(";", 1)[0].strip().lower()
+        return media == "application/json" or media.endswith("+json")
+
+    def header(self, name: str) -> str | None:
+        value = self.headers.get(name)
+        return None if value is None else str(value)
+
+    def json(self) -> Any:
+        """The body parsed as JSON; raises ValueError when it is not JSON."""
+        return orjson.loads(self.body)
+
+    def curl(self) -> str:
+        return curl_line(
+            self.method, self.url, dict(self.request_headers), self.secrets, self.secret_headers
+        )
+
+    def excerpt(self, limit: int = _EXCERPT) -> str:
+        text = self.body[: limit * 4].decode("utf-8", "replace")
+        text = redact_text(text, self.secrets)
+        return text if len(text) <= limit else text[:limit] + "…"
+
+    def describe(self) -> str:
+        return f"{self.method} {redact_text(self.url, self.secrets)} -> {self.status}"
+
+    def __str__(self) -> str:
+        return self.describe()
+
+
+@dataclass
+class ClientStats:
+    requests: int = 0
+    throttled_retries: int = 0
+    refused_deletes: int = 0
+
+
+class TargetClient:
+    """Sends requests to one target, safely, paced and patient with 429s."""
+
+    def __init__(
+        self,
+        target: TargetConfig,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        max_retries: int = MAX_RETRIES_ON_429,
+        max_retry_wait_s: float = MAX_RETRY_WAIT_S,
+    ) -> None:
+        assert target.base_url is not None, "a resolved target has a base URL"
+        self.target = target
+        self.base_url = target.base_url
+        self.api_token = target.api_token
+        self.admin_token = target.admin_token
+        self.secrets = target.secrets
+        self.max_retries = max_retries
+        self.max_retry_wait_s = max_retry_wait_s
+        self.stats = ClientStats()
+        self.stopped: str | None = None  # why the target was given up on
+        self._pace = Pacer(target.max_rps)
+        self._lock = threading.Lock()
+        self._silent = 0
+        self._http = http_client(target, transport=transport)
+
+    @property
+    def max_rps(self) -> float | None:
+        return self.target.max_rps
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> TargetClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- requests --------------------------------------------------------------------
+    def url_for(self, path: str, query: str = "") -> str:
+        return self.target.url(path, query)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = REGULAR,
+        headers: Mapping[str, str] | None = None,
+        query: str | Mapping[str, str] = "",
+    ) -> Exchange:
+        """Send one request; `token` goes raw into Authorization (None: no header).
+
+        `query` is either already encoded (sent byte for byte) or a mapping to encode.
+        Answers 429 are waited out and retried; a target that stays throttled raises
+        `StillThrottled`, which the suites turn into a skip, never a pass or a failure.
+        """
+        if not isinstance(query, str):
+            query = encode_query(query.items())
+        sent: dict[str, str] = {}
+        value = self.api_token if token == REGULAR else token
+        if value is not None:
+            sent["Authorization"] = value
+        sent.update(headers or {})
+        return self.send(method, self.url_for(path, query), sent)
+
+    def get(self, path: str, **kwargs: Any) -> Exchange:
+        return self.request("GET", path, **kwargs)
+
+    def send(
+        self, method: str, url: str, headers: Mapping[str, str], content: bytes | None = None
+    ) -> Exchange:
+        """Send a fully built request (guarded, paced, 429s waited out); see `request`."""
+        refusal = self.target.delete_refusal(method, url)
+        if refusal is not None:
+            with self._lock:
+                self.stats.refused_deletes += 1
+            raise DeleteRefused(refusal)
+
+        def waited(seconds: float) -> None:
+            with self._lock:
+                self.stats.throttled_retries += 1
+
+        return patiently(
+            lambda: self._send(method, url, dict(headers), content),
+            max_retries=self.max_retries,
+            max_wait_s=self.max_retry_wait_s,
+            on_wait=waited,
+        )
+
+    def _send(
+        self, method: str, url: str, headers: dict[str, str], content: bytes | None
+    ) -> Exchange:
+        if self.stopped is not None:
+            raise TargetStoppedAnswering(self.stopped)
+        self._pace()
+        started = time.perf_counter()
+        curl = curl_line(method, url, headers, self.secrets, self.target.secret_header_names)
+        limit = self.target.request_timeout_s
+        with self._lock:
+            self.stats.requests += 1
+        try:
+            with deadline(limit):
+                request = self._http.build_request(method, url, headers=headers, content=content)
+                response = self._http.send(request, stream=True)
+                body = read_body(response, self.target.max_body)
+        except httpx.TransportError as exc:
+            self._no_answer(exc, limit)
+            raise Finding(
+                check="transport",
+                behaviour="The server answers every request with a complete HTTP response "
+                "within the request deadline",
+                details=self._explain(exc, limit),
+                curl=curl,
+            ) from None
+        with self._lock:
+            self._silent = 0
+        answer = httpx.Response(
+            response.status_code,
+            headers=[(k, v) for k, v in response.headers.multi_items() if k != "content-encoding"],
+            content=body.content,
+            request=request,
+        )
+        answer.elapsed = datetime.timedelta(seconds=time.perf_counter() - started)
+        exchange = Exchange(
+            method=method,
+            url=url,
+            request_headers=headers,
+            status=response.status_code,
+            headers=response.headers,
+            body=body.content,
+            elapsed_s=time.perf_counter() - started,
+            secrets=self.secrets,
+            raw=answer,
+            secret_headers=self.target.secret_header_names,
+        )
+        if body.oversized:
+            raise Finding(
+                check="response_size",
+                behaviour="An answer fits within --max-body once decompressed",
+                details=(
+                    f"the body passed {format_size(self.target.max_body)}"
+                    f"{' after ' + body.encoding + ' decompression' if body.encoding else ''}; "
+                    "reading stopped there (raise --max-body if answers this large are real)"
+                ),
+                curl=curl,
+                status=exchange.status,
+            )
+        return exchange
+
+    def _explain(self, exc: httpx.TransportError, limit: float) -> str:
+        if isinstance(exc, httpx.TimeoutException):
+            text = f"no complete answer within the request deadline of {limit:g}s"
+        else:
+            text = describe_tls_error(exc) or f"{type(exc).__name__}: {exc or 'no answer'}"
+        return redact_text(text, self.secrets)
+
+    def _no_answer(self, exc: httpx.TransportError, limit: float) -> None:
+        with self._lock:
+            self._silent += 1
+            if self._silent >= NO_ANSWER_LIMIT and self.stopped is None:
+                self.stopped = (
+                    f"{self.base_url} stopped answering: {self._silent} requests in a row got "
+                    f"no answer (last: {self._explain(exc, limit)})"
+                )
+
+
+def encode_query(pairs: Iterable[tuple[str, str]]) -> str:
+    """Percent-encode every byte outside the unreserved set, so odd text arrives intact."""
+    return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
+
+
+def encode_segment(text: str) -> str:
+    """A path segment carrying arbitrary text (a generated id)."""
+    return quote(text, safe="")

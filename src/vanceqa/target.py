@@ -30,6 +30,9 @@ from vanceqa.units import format_size, parse_positive_duration, parse_rate, pars
 BUNDLED_MOCK_ENV = "VANCEQA_BUNDLED_MOCK"  # the URL of a mock a parent process started
 DEFAULT_REQUEST_TIMEOUT_S = 10.0
 DEFAULT_MAX_BODY = 8 * 1024 * 1024
+# The deadline each kind of run sets itself without --time-limit: (seconds, the most
+# requests it sends, for the longer time a --max-rps ceiling needs).
+RUN_TIME_LIMITS = {"check": (20 * 60.0, 4000), "docs": (10 * 60.0, 200)}
 # Header names whose values are secret without being marked (gateway keys, cookies).
 _SECRET_NAME = re.compile(r"(?i)auth|key|token|secret|pass|cookie|session|signature|credential")
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
@@ -312,6 +315,14 @@ class TargetConfig:
     def url(self, path: str, query: str = "") -> str:
         assert self.base_url is not None, "a resolved target has a base URL"
         return f"{self.base_url}{path}" + (f"?{query}" if query else "")
+
+    def time_limit(self, kind: str) -> float:
+        """The run's deadline in seconds: --time-limit, else the kind's own default,
+        stretched to what --max-rps needs for all its requests (never unbounded)."""
+        if self.time_limit_s is not None:
+            return self.time_limit_s
+        default, requests = RUN_TIME_LIMITS[kind]
+        return max(default, 1.5 * requests / self.max_rps) if self.max_rps else default
 
     def delete_refusal(self, method: str, url: str) -> str | None:
         """Why a request must not leave the process, or None (reading 14).

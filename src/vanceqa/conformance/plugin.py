@@ -34,10 +34,6 @@ from vanceqa.redact import redact_text
 from vanceqa.target import ENV, OPTIONS, TargetConfig
 
 EXIT_UNAVAILABLE = 3
-# Without --time-limit: room for the whole suite on a slow server, never unbounded.
-DEFAULT_TIME_LIMIT_S = 20 * 60.0
-# Requests of a full destructive run (measured ~1,900), for the time a --max-rps needs.
-EXPECTED_REQUESTS = 4000
 _LABEL = re.compile(r"\[(GET|PUT|POST|PATCH|DELETE|HEAD|OPTIONS|TRACE) ([^\]\s]+)")
 
 
@@ -73,12 +69,8 @@ class PluginState:
         return self.session
 
     def start_clock(self, target: TargetConfig) -> None:
-        limit = target.time_limit_s
-        if limit is None:
-            rate = target.max_rps
-            limit = max(DEFAULT_TIME_LIMIT_S, EXPECTED_REQUESTS / rate if rate else 0.0)
-        self.ends_at = time.monotonic() + limit
-        self.limit_s = limit
+        self.limit_s = target.time_limit("check")
+        self.ends_at = time.monotonic() + self.limit_s
 
     def why_not_run(self) -> str | None:
         """Why the next check must not run, if it must not: set once, kept."""

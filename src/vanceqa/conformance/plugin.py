@@ -16,7 +16,8 @@ import contextlib
 import os
 import re
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,44 @@ class PluginState:
 
 
 STATE = pytest.StashKey[PluginState]()
+
+
+class Deferred:
+    """A check's requests sent side by side (at most --concurrency in flight), judged
+    once the test body has returned: `defer(fn, *args)` runs `fn` (a request and its
+    check) in the client's pool. A Hypothesis test then only generates and submits its
+    examples; the first finding, in submission order, fails the test."""
+
+    def __init__(self, client: TargetClient) -> None:
+        self.client = client
+        self.futures: list[Future[Any]] = []
+
+    def __call__(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
+        self.futures.append(self.client.submit(fn, *args, **kwargs))
+
+    def settle(self) -> None:
+        """Wait for every call; raise the first finding (else the first other error)."""
+        errors = [e for f in self.futures if (e := f.exception()) is not None]
+        self.futures = []
+        findings = [e for e in errors if isinstance(e, Finding)]
+        if findings:
+            first = findings[0]
+            if len(findings) > 1:
+                first.details = (
+                    f"{first.details}\n({len(findings) - 1} more requests of this check failed too)"
+                ).lstrip()
+            raise first
+        if errors:
+            raise errors[0]
+
+    def drain(self) -> None:
+        """Wait for every call, ignoring the results (the test failed already)."""
+        for future in self.futures:
+            future.exception()
+        self.futures = []
+
+
+DEFERRED = pytest.StashKey[Deferred]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -156,6 +195,27 @@ def vanceqa_client(vanceqa_session: ConformanceSession) -> TargetClient:
     """The paced, 429-patient client every hand-written check sends through."""
     assert vanceqa_session.client is not None
     return vanceqa_session.client
+
+
+@pytest.fixture
+def vanceqa_defer(request: pytest.FixtureRequest, vanceqa_client: TargetClient) -> Deferred:
+    """Send this check's requests side by side; they are judged after the test body."""
+    deferred = request.node.stash[DEFERRED] = Deferred(vanceqa_client)
+    return deferred
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    try:
+        yield
+    except BaseException:
+        deferred = item.stash.get(DEFERRED, None)
+        if deferred is not None:
+            deferred.drain()  # no request of a failed test keeps running behind it
+        raise
+    deferred = item.stash.get(DEFERRED, None)
+    if deferred is not None:
+        deferred.settle()
 
 
 @pytest.fixture(scope="session")

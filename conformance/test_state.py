@@ -54,7 +54,7 @@ def deleted(vanceqa_target, vanceqa_client, vanceqa_mock) -> Deleted:
         vanceqa_mock.reset()  # the bundled mock only: earlier generated DELETEs are undone
     for kitten_id in delete_ids:
         # Live for the regular token, which sends the DELETE: a kitten hidden for admins
-        # answers it 403, rightly (decision 3).
+        # answers it 403, rightly (reading 3).
         if vanceqa_client.get(path_for(ITEM, kitten_id)).status == 200:
             answer = vanceqa_client.request("DELETE", path_for(ITEM, kitten_id))
             return Deleted(kitten_id, answer)

@@ -18,7 +18,7 @@ OPERATIONS = CONTRACT.operations
 OPERATION_IDS = [op.operation_id for op in OPERATIONS]
 READ_OPERATION_IDS = [op.operation_id for op in OPERATIONS if op.method == "GET"]
 FLAGS = {p.name: p for p in CONTRACT.operation("listKittens").query_parameters()}
-# Methods the docs give for no path; each must answer 405 with Allow (decision 8).
+# Methods the docs give for no path; each must answer 405 with Allow (reading 8).
 UNDOCUMENTED_METHODS = ("PUT", "PATCH", "POST", "OPTIONS", "TRACE", "DELETE")
 FLAG_VALUES = ("true", "false")
 
@@ -94,7 +94,7 @@ def malformed_flag_values() -> st.SearchStrategy[str]:
 def _lenient_positive_integer(text: str) -> bool:
     """Whether a lenient parser reads `text` as a positive integer (" 1", "+1", "01", "1_0").
 
-    Decision 6 calls abc, -1 and 1.5 malformed; it does not settle these spellings of a
+    Reading 6 calls abc, -1 and 1.5 malformed; it does not settle these spellings of a
     valid id, so no check may demand 400/404 for them (a server may answer that kitten).
     """
     try:

@@ -20,15 +20,16 @@ from typing import Any
 
 import django
 from django.conf import settings
+from framework_defects import defects_of
 
-DEFECTS = ("auth_403", "trailing_slash")
+DEFECTS = defects_of("django")
 STATE: dict[str, Any] = {}
 
 
 def configure(defect: str | None) -> None:
     settings.configure(
         DEBUG=False,
-        SECRET_KEY="tests-only-not-a-secret",  # noqa: S106
+        SECRET_KEY="tests-only-not-a-secret",
         ALLOWED_HOSTS=["127.0.0.1", "localhost"],
         ROOT_URLCONF=__name__,
         INSTALLED_APPS=["rest_framework"],
@@ -97,8 +98,8 @@ def build(defect: str | None) -> list[Any]:
             }[error.status] from None
 
     class KittenView(APIView):
-        authentication_classes = [NoChallengeAuth if defect == "auth_403" else RawTokenAuth]
-        permission_classes = [IsAuthenticated]
+        authentication_classes = (NoChallengeAuth if defect == "auth_403" else RawTokenAuth,)
+        permission_classes = (IsAuthenticated,)
 
     class KittenList(KittenView):
         def get(self, request: Request) -> Response:
@@ -116,7 +117,9 @@ def build(defect: str | None) -> list[Any]:
             return Response(call(store.delete, request.user.role, pk))
 
     def not_found(request: Any, exception: Exception) -> JsonResponse:
-        return JsonResponse({"detail": "Not Found -- The specified kitten could not be found."}, status=404)
+        return JsonResponse(
+            {"detail": "Not Found -- The specified kitten could not be found."}, status=404
+        )
 
     STATE["handler404"] = not_found
     item = "api/kittens/<int:pk>/" if defect == "trailing_slash" else "api/kittens/<int:pk>"

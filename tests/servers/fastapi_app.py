@@ -13,19 +13,17 @@ Defects (`--defect`), one at a time, as FastAPI apps ship them:
   names only the first route's methods.
 """
 
-
 import sys
-from typing import Annotated
 from typing import Annotated
 
 from fastapi import FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from framework_defects import defects_of
 from starlette.exceptions import HTTPException as StarletteHTTPException
-
 from store import ApiError, Store, accepts_json, error_body
 
-DEFECTS = ("validation_422", "two_routes_allow")
+DEFECTS = defects_of("fastapi")
 
 
 def create_app(store: Store, defect: str | None = None) -> FastAPI:
@@ -96,7 +94,6 @@ def create_app(store: Store, defect: str | None = None) -> FastAPI:
 
 def main(argv: list[str]) -> None:
     import uvicorn
-
     from serve import options
 
     args = options(argv, DEFECTS)

@@ -15,11 +15,11 @@ import sys
 from typing import Any
 
 from flask import Flask, jsonify, request
+from framework_defects import defects_of
+from store import ApiError, Store, accepts_json, error_body, parse_flag
 from werkzeug.exceptions import HTTPException
 
-from store import ApiError, Store, accepts_json, error_body, parse_flag
-
-DEFECTS = ("html_errors", "flag_equals_true")
+DEFECTS = defects_of("flask")
 
 
 def create_app(store: Store, defect: str | None = None) -> Flask:

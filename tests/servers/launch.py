@@ -39,7 +39,10 @@ def serve_framework(
     """The framework's faithful server (or `defect` of it); yields its base URL."""
     port = free_port()
     cmd = command(framework, port, defect, node_modules)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])),
+    }
     if node_modules is not None:
         env["NODE_PATH"] = str(node_modules)
     if data is not None:

@@ -76,7 +76,7 @@ class Store:
         return cls(load_dataset(path))
 
     def role(self, authorization: str | None) -> str:
-        """"regular" or "admin" for a raw token; anything else is 401 (Bearer included)."""
+        """ "regular" or "admin" for a raw token; anything else is 401 (Bearer included)."""
         if authorization and authorization == self.dataset.api_token:
             return "regular"
         if authorization and authorization == self.dataset.admin_token:

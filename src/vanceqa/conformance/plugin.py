@@ -414,8 +414,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         f"warning ({mode}); {len(warnings)} warnings"
     )
     for record in warnings:
-        message = str((record.failure or {}).get("message", "")).splitlines()
-        write(f"WARNING {record.check} {record.nodeid}: {message[0] if message else ''}")
+        # The finding's first line is its behaviour, the second what was seen.
+        lines = str((record.failure or {}).get("message", "")).splitlines()
+        write(f"WARNING {record.check} {record.nodeid}: {' / '.join(lines[:2])}")
 
 
 def _seed(config: pytest.Config) -> int | str | None:

@@ -16,7 +16,8 @@ import contextlib
 import os
 import re
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,10 +36,6 @@ from vanceqa.redact import redact_text
 from vanceqa.target import ENV, OPTIONS, TargetConfig
 
 EXIT_UNAVAILABLE = 3
-# Without --time-limit: room for the whole suite on a slow server, never unbounded.
-DEFAULT_TIME_LIMIT_S = 20 * 60.0
-# Requests of a full destructive run (measured ~1,900), for the time a --max-rps needs.
-EXPECTED_REQUESTS = 4000
 _LABEL = re.compile(r"\[(GET|PUT|POST|PATCH|DELETE|HEAD|OPTIONS|TRACE) ([^\]\s]+)")
 
 
@@ -80,12 +77,8 @@ class PluginState:
         return self.session
 
     def start_clock(self, target: TargetConfig) -> None:
-        limit = target.time_limit_s
-        if limit is None:
-            rate = target.max_rps
-            limit = max(DEFAULT_TIME_LIMIT_S, EXPECTED_REQUESTS / rate if rate else 0.0)
-        self.ends_at = time.monotonic() + limit
-        self.limit_s = limit
+        self.limit_s = target.time_limit("check")
+        self.ends_at = time.monotonic() + self.limit_s
 
     def why_not_run(self) -> str | None:
         """Why the next check must not run, if it must not: set once, kept."""
@@ -98,6 +91,44 @@ class PluginState:
 
 
 STATE = pytest.StashKey[PluginState]()
+
+
+class Deferred:
+    """A check's requests sent side by side (at most --concurrency in flight), judged
+    once the test body has returned: `defer(fn, *args)` runs `fn` (a request and its
+    check) in the client's pool. A Hypothesis test then only generates and submits its
+    examples; the first finding, in submission order, fails the test."""
+
+    def __init__(self, client: TargetClient) -> None:
+        self.client = client
+        self.futures: list[Future[Any]] = []
+
+    def __call__(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
+        self.futures.append(self.client.submit(fn, *args, **kwargs))
+
+    def settle(self) -> None:
+        """Wait for every call; raise the first finding (else the first other error)."""
+        errors = [e for f in self.futures if (e := f.exception()) is not None]
+        self.futures = []
+        findings = [e for e in errors if isinstance(e, Finding)]
+        if findings:
+            first = findings[0]
+            if len(findings) > 1:
+                first.details = (
+                    f"{first.details}\n({len(findings) - 1} more requests of this check failed too)"
+                ).lstrip()
+            raise first
+        if errors:
+            raise errors[0]
+
+    def drain(self) -> None:
+        """Wait for every call, ignoring the results (the test failed already)."""
+        for future in self.futures:
+            future.exception()
+        self.futures = []
+
+
+DEFERRED = pytest.StashKey[Deferred]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -171,6 +202,27 @@ def vanceqa_client(vanceqa_session: ConformanceSession) -> TargetClient:
     """The paced, 429-patient client every hand-written check sends through."""
     assert vanceqa_session.client is not None
     return vanceqa_session.client
+
+
+@pytest.fixture
+def vanceqa_defer(request: pytest.FixtureRequest, vanceqa_client: TargetClient) -> Deferred:
+    """Send this check's requests side by side; they are judged after the test body."""
+    deferred = request.node.stash[DEFERRED] = Deferred(vanceqa_client)
+    return deferred
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    try:
+        yield
+    except BaseException:
+        deferred = item.stash.get(DEFERRED, None)
+        if deferred is not None:
+            deferred.drain()  # no request of a failed test keeps running behind it
+        raise
+    deferred = item.stash.get(DEFERRED, None)
+    if deferred is not None:
+        deferred.settle()
 
 
 @pytest.fixture(scope="session")

@@ -27,13 +27,22 @@ from vanceqa.report.progress import PlainProgress, RichProgress
 from vanceqa.report.report_command import add_report_arguments, exit_code
 from vanceqa.report.results import RESULT_FILES
 from vanceqa.resources import ensure_report_dir
-from vanceqa.target import TargetConfig, add_target_arguments, clean_environment, target_from_args
+from vanceqa.target import (
+    ENV,
+    TargetConfig,
+    add_target_arguments,
+    clean_environment,
+    target_from_args,
+)
 from vanceqa.units import parse_positive_duration, parse_rate
 
 PHASE_NAMES = ("check", "load", "docs")
 # `vanceqa load`'s code for a breached SLO (vanceqa.load.slo, not imported: see _available).
 EXIT_SLO_BREACH = 4
 RUN_FORMAT = "vanceqa.run/1"
+# A phase stops itself at its time limit and writes its results; past this much more it
+# is stopped from outside (its results may then be lost).
+KILL_GRACE_S = 120.0
 _PACKAGE = Path(vanceqa.__file__).resolve().parent
 
 
@@ -62,7 +71,9 @@ def _available(command: str) -> bool:
     return (_PACKAGE / _MODULE_OF.get(command, command) / "cli.py").is_file()
 
 
-def plan(args: argparse.Namespace, report_dir: Path, seed: int) -> list[Phase]:
+def plan(
+    args: argparse.Namespace, report_dir: Path, seed: int, target: TargetConfig
+) -> list[Phase]:
     """The phases to run, in order."""
     out = ["--report-dir", str(report_dir)]
     phases: list[Phase] = []
@@ -74,7 +85,7 @@ def plan(args: argparse.Namespace, report_dir: Path, seed: int) -> list[Phase]:
                 ["check", *out, "--seed", str(seed)],
                 "conformance.json",
                 expected_s=40,
-                timeout_s=1800,
+                timeout_s=target.time_limit("check") + KILL_GRACE_S,
                 meanings={1: "conformance failures", 3: "target unavailable"},
                 progress=pytest_progress,
             )
@@ -108,7 +119,7 @@ def plan(args: argparse.Namespace, report_dir: Path, seed: int) -> list[Phase]:
                     ["docs", action, *out],
                     "docs.json",
                     expected_s=5,
-                    timeout_s=600,
+                    timeout_s=target.time_limit("docs") + KILL_GRACE_S,
                     meanings={1: f"docs {action} findings"},
                 )
             )
@@ -173,7 +184,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--baseline-runs must be at least 1")
     report_dir = ensure_report_dir(args.report_dir)
     seed = args.seed if args.seed is not None else random.randrange(2**32)
-    phases = plan(args, report_dir, seed)
+    phases = plan(args, report_dir, seed, target)
     if not phases:
         raise UsageError("every phase is skipped: nothing to run")
     secrets = known_secrets(target.secrets)
@@ -184,6 +195,7 @@ def run(args: argparse.Namespace) -> int:
     _clear_old_results(report_dir)
     started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     clock = time.monotonic()
+    ends_at = clock + target.time_limit_s if target.time_limit_s else None
     outcomes: list[PhaseOutcome] = []
     why_skipped = "interrupted before it finished"
     interrupted = False
@@ -191,6 +203,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         with listener:
             for phase in phases:
+                phase_env = env
+                if ends_at is not None:
+                    # --time-limit bounds the whole run: each phase gets what is left.
+                    budget = ends_at - time.monotonic()
+                    if budget <= 0:
+                        why_skipped = "not run: the run's time limit (--time-limit) passed"
+                        break
+                    phase_env = {**env, ENV["time_limit_s"]: f"{budget:.1f}s"}
+                    phase.timeout_s = min(phase.timeout_s, budget + KILL_GRACE_S)
                 log = report_dir / "logs" / f"{phase.name.replace(' ', '-')}.log"
                 if not _available(phase.argv[0]):
                     note = f"`vanceqa {phase.argv[0]}` is not part of this installation"
@@ -198,7 +219,7 @@ def run(args: argparse.Namespace) -> int:
                     outcomes.append(PhaseOutcome(phase, None, 0.0, log, note))
                     listener.finished(outcomes[-1])
                     continue
-                outcome = run_phase(phase, log, env, secrets, listener)
+                outcome = run_phase(phase, log, phase_env, secrets, listener)
                 outcomes.append(outcome)
                 if outcome.exit_code == 3 and not target.starts_mock:
                     why_skipped = f"not run: the target was unavailable during {phase.name}"

@@ -337,7 +337,7 @@ def test_ignored_auth_still_catches_a_server_ignoring_tokens() -> None:
 
 @given(value=malformed_ids())
 def test_malformed_ids_never_spell_a_valid_id(value: str) -> None:
-    # " 1", "+1", "01" may rightly be read as kitten 1: decision 6 does not settle them.
+    # " 1", "+1", "01" may rightly be read as kitten 1: reading 6 does not settle them.
     try:
         parsed = int(value)
     except ValueError:

@@ -62,7 +62,7 @@ def test_our_docs_known_drift() -> None:
     report = drift(OURS, CONTRACT)
     get_curl = line_of(OURS, 'curl "http://example.com/api/kittens/2" \\')
     assert summary(report, "error") == {
-        # Decision 1: the request lines without /api, seen from both sides.
+        # Reading 1: the request lines without /api, seen from both sides.
         ("curl-path-mismatch", "index.html.md", get_curl),
         ("curl-path-mismatch", "index.html.md", line_of(OURS, "-X DELETE") - 1),
         ("request-line-not-in-contract", "index.html.md", line_of(OURS, "`GET http://example.com/kittens")),
@@ -74,7 +74,7 @@ def test_our_docs_known_drift() -> None:
         ("placeholder-url", "index.html.md", line_of(OURS, "```shell")),
     }
     info = {(f.rule, f.key) for f in report.findings if f.severity == "info"}
-    assert ("error-code-drift", "418 not in contract") in info  # decision 13
+    assert ("error-code-drift", "418 not in contract") in info  # reading 13
     assert report.exit_code == 1
     by_rule = {f.rule: f for f in report.findings}
     assert "'â€”' looks like '—'" in by_rule["mojibake"].message

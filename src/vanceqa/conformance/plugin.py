@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 from vanceqa.client import DeleteRefused, TargetClient
+from vanceqa.conformance.registry import WARNING, level_of
 from vanceqa.conformance.results import ResultBook, failure_record, write_json
 from vanceqa.conformance.session import ConformanceSession, Inventory
 from vanceqa.contract import Contract
@@ -48,6 +49,12 @@ class PluginState:
     stopped: str | None = None  # why the checks left are not run (the target, the clock)
     ends_at: float | None = None  # monotonic time of the run's time limit
     limit_s: float = 0.0
+
+    @property
+    def strict(self) -> bool:
+        """--strict (--vanceqa-strict under pytest): warnings fail the run (reading 15)."""
+        target = self.session.target if self.session is not None else None
+        return bool(target.strict) if target is not None else False
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -348,13 +355,29 @@ def pytest_runtest_makereport(
         return
     if report.failed and call.excinfo is not None:
         exc = _first_finding(call.excinfo.value)
-        report.vanceqa_failure = failure_record(exc, secrets)  # type: ignore[attr-defined]
+        record = failure_record(exc, secrets)
+        if _only_warnings(call.excinfo.value) and not state.strict:
+            # Reading 15: beyond the docs, a finding warns; --strict makes it fail.
+            report.outcome = "passed"
+            report.longrepr = None
+            report.vanceqa_warning = record  # type: ignore[attr-defined]
+            report.user_properties.append(("warning", f"[{record['check']}] {record['message']}"))
+            report.sections.append(("vanceqa warning", str(record["message"])))
+        else:
+            report.vanceqa_failure = record  # type: ignore[attr-defined]
     if secrets:
         if report.longrepr is not None:
             text = str(report.longrepr)
             if any(s in text for s in secrets):
                 report.longrepr = redact_text(text, secrets)
         report.sections = [(title, redact_text(body, secrets)) for title, body in report.sections]
+
+
+def _only_warnings(exc: BaseException) -> bool:
+    """Whether `exc` is made only of findings of warning-level checks."""
+    if isinstance(exc, BaseExceptionGroup):
+        return all(_only_warnings(e) for e in exc.exceptions)
+    return isinstance(exc, Finding) and level_of(exc.check) == WARNING
 
 
 def _skip_reason(report: pytest.TestReport) -> str:
@@ -366,12 +389,16 @@ def _skip_reason(report: pytest.TestReport) -> str:
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     state = _active[-1] if _active else None
-    if state is None or state.json_path is None:
+    if state is None or state.session is None:
         return
     operation, check = state.meta.get(report.nodeid, ("*", report.nodeid.split("::")[-1]))
     record = state.book.record(report.nodeid, operation, check)
     record.duration_s += report.duration
-    if report.skipped and record.outcome != "failed":
+    warning = getattr(report, "vanceqa_warning", None)
+    if warning is not None and record.outcome == "passed":
+        record.outcome = "warning"
+        record.failure = warning
+    elif report.skipped and record.outcome != "failed":
         record.outcome = "skipped"
         record.reason = redact_text(_skip_reason(report), state.secrets)
     elif report.failed:
@@ -418,9 +445,30 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             throttled_retries=client.stats.throttled_retries if client else 0,
             secrets=state.secrets,
             aborted=(conformance.unavailable if conformance else None) or state.stopped,
+            strict=state.strict,
         ),
         state.secrets,
     )
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """The checks run at each level, and every warning (reading 15)."""
+    state = config.stash.get(STATE, None)
+    if state is None or state.session is None or not state.book.records:
+        return
+    levels = state.book.levels()
+    warnings = [r for r in state.book.records.values() if r.outcome == "warning"]
+    write = terminalreporter.write_line
+    terminalreporter.section("vanceqa", sep="-")
+    mode = "failing the run (--strict)" if state.strict else "not failing the run"
+    write(
+        f"checks run: {levels['failure']} at level failure, {levels['warning']} at level "
+        f"warning ({mode}); {len(warnings)} warnings"
+    )
+    for record in warnings:
+        # The finding's first line is its behaviour, the second what was seen.
+        lines = str((record.failure or {}).get("message", "")).splitlines()
+        write(f"WARNING {record.check} {record.nodeid}: {' / '.join(lines[:2])}")
 
 
 def _seed(config: pytest.Config) -> int | str | None:

@@ -3,7 +3,7 @@
 A docs endpoint is matched to a contract operation by method and path (parameter names
 aside, and a server base path such as /v1 allowed on either side). When its request
 line matches nothing but its curl examples do, the operation is matched through them
-and the request line is reported (decision 1: `/kittens/<ID>` is a docs defect, not a
+and the request line is reported (reading 1: `/kittens/<ID>` is a docs defect, not a
 second route).
 """
 

@@ -7,7 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vanceqa.docs.jsonish import infer_schema, parse_jsonish, shape_differences
-from vanceqa.docs.snippets import CurlParseError, parse_curl_commands, read_tab
+from vanceqa.docs.snippets import CurlParseError, parse_curl_commands
+from vanceqa.docs.tabread import read_tab
 
 
 def test_curl_with_continuations_prompt_pipe_and_comment() -> None:

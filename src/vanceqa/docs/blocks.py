@@ -26,7 +26,10 @@ REQUEST_HEADINGS = re.compile(
 _EXAMPLE_HEADINGS = re.compile(r"^(example|sample)s?(\s+(request|call|usage))?s?\s*:?$", re.I)
 # "Query Parameters", "Resource parameters": a heading over a table, not over an endpoint.
 _PARAMETER_HEADINGS = re.compile(
-    r"^([\w-]+\s+){0,2}(parameters?|arguments?|attributes?|fields?)\s*:?$", re.I
+    r"^((query|path|url|uri|route|body|form|request|response|header|resource|optional|"
+    r"required|common|input|output|additional|other|extra|json)\s+){0,2}"
+    r"(parameters?|arguments?|attributes?|fields?)\s*:?$",
+    re.I,
 )
 
 

@@ -34,6 +34,7 @@ def mend(code: str) -> tuple[str, list[CurlProblem]]:
     in_command = False
     quote: str | None = None
     opened_at = 0
+    orphans: list[int] = []  # lines continuing a command whose line above has no `\`
     for index, raw in enumerate(lines):
         line = raw.rstrip("\r")
         if quote is None and not in_command:
@@ -41,13 +42,14 @@ def mend(code: str) -> tuple[str, list[CurlProblem]]:
                 continue
             glued = _CURL_GLUED.search(line)
             if glued:
-                word = line[glued.start(1) :].split()[0][:40]
+                word = line[glued.start(1) :].split()[0]
+                shown = word if len(word) <= 40 else word[:37] + "..."
                 problems.append(
                     CurlProblem(
                         index + 1,
                         "glued",
-                        f"no space between `curl` and {word}: a shell looks for a command "
-                        f"named `curl{word.strip(chr(39) + chr(34))}`",
+                        f"no space between `curl` and {shown}: a shell looks for a command "
+                        "named `curl` followed by that word, not for curl",
                     )
                 )
                 line = line[: glued.start(1)] + " " + line[glued.start(1) :]
@@ -76,19 +78,12 @@ def mend(code: str) -> tuple[str, list[CurlProblem]]:
             continue
         following = lines[index + 1] if index + 1 < len(lines) else ""
         if _CONTINUES.match(following):
-            shown = following.strip()[:30]
-            problems.append(
-                CurlProblem(
-                    index + 2,
-                    "no-continuation",
-                    f"line {index + 2} (`{shown}`) continues the curl command, but line "
-                    f"{index + 1} does not end with `\\`: a shell runs it as a command of "
-                    "its own",
-                )
-            )
+            orphans.append(index + 2)
             lines[index] = line + " \\"
             continue
+        _report_orphans(orphans, lines, problems)
         in_command = False
+    _report_orphans(orphans, lines, problems)
     mended = "\n".join(lines)
     if quote is not None:
         problems.append(
@@ -101,6 +96,24 @@ def mend(code: str) -> tuple[str, list[CurlProblem]]:
         )
         mended += quote
     return mended, problems
+
+
+def _report_orphans(orphans: list[int], lines: list[str], problems: list[CurlProblem]) -> None:
+    """One problem per command for its lines that lack the `\\` before them."""
+    if not orphans:
+        return
+    first = orphans[0]
+    shown = lines[first - 1].strip()[:30]
+    more = f" and {len(orphans) - 1} more line(s) after it" if len(orphans) > 1 else ""
+    problems.append(
+        CurlProblem(
+            first,
+            "no-continuation",
+            f"line {first} (`{shown}`){more} continue the curl command, but the line before "
+            "does not end with `\\`: a shell runs them as commands of their own",
+        )
+    )
+    orphans.clear()
 
 
 def _open_quote(line: str, quote: str | None) -> str | None:

@@ -68,7 +68,7 @@ def check_json(r: Rule, page: DocsPage) -> Iterator[DriftFinding]:
                 message = f"JSON example does not parse: {response.parse_error}"
                 yield r.finding(where, message, f"{section.title}: {_first_line(response.raw)}")
     for endpoint, example, command in _curl_commands(page):
-        if command.json_body and command.body:
+        if command.json_body and command.body and not command.body.startswith("@"):
             parsed = parse_jsonish(command.body)
             if parsed.error:
                 where = Source(example.source.file, example.source.line + command.line)
@@ -89,9 +89,17 @@ def check_curl_parses(r: Rule, page: DocsPage) -> Iterator[DriftFinding]:
 
 @rule("curl-path-mismatch", "error", "a curl URL's path differs from the request line")
 def check_curl_paths(r: Rule, page: DocsPage) -> Iterator[DriftFinding]:
+    sharing: dict[int, list[Endpoint]] = {}  # a block with curls for two endpoints of a section
+    for endpoint in page.endpoints:
+        for example in endpoint.examples_for("shell"):
+            sharing.setdefault(id(example), []).append(endpoint)
     for endpoint, example, command in _curl_commands(page):
         path = url_path(command.url)
-        if not placeholder_url(command.url) and not fits(endpoint, path, page.base_paths):
+        if placeholder_url(command.url) or any(
+            fits(e, path, page.base_paths) for e in sharing[id(example)]
+        ):
+            continue
+        if not fits(endpoint, path, page.base_paths):
             message = (
                 f"curl requests {path} but the request line of {endpoint.title!r} says "
                 f"{endpoint.path} ({endpoint.source})"
@@ -206,11 +214,19 @@ def check_duplicates(r: Rule, page: DocsPage) -> Iterator[DriftFinding]:
     for endpoint in page.endpoints:
         for method in endpoint.methods:
             key = (method, canonical(endpoint.path))
-            if key in first:
-                message = f"{method} {endpoint.path} is also documented at {first[key].source}"
-                yield r.finding(endpoint.source, message, f"{method} {canonical(endpoint.path)}")
-            else:
+            if key not in first:
                 first[key] = endpoint
+                continue
+            earlier = first[key]
+            message = f"{method} {endpoint.path} is also documented at {earlier.source}"
+            # Under another heading it is a second use of the endpoint ("Deactivate a
+            # series" besides "Update a series"): a note. Under the same one, a repeat.
+            repeat = _same_title(earlier.title, endpoint.title)
+            severity = "" if repeat else "info"
+            if not repeat:
+                message += f" ({earlier.title!r}; here {endpoint.title!r})"
+            key_text = f"{method} {canonical(endpoint.path)}"
+            yield r.finding(endpoint.source, message, key_text, severity=severity)
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -221,6 +237,11 @@ def _curl_commands(page: DocsPage) -> Iterator[tuple[Endpoint, CodeExample, Curl
         for example in endpoint.examples_for("shell"):
             for command in read_curl_leniently(example.code):
                 yield endpoint, example, command
+
+
+def _same_title(a: str, b: str) -> bool:
+    x, y = (" ".join(re.findall(r"\w+", t.lower())) for t in (a, b))
+    return x.startswith(y) or y.startswith(x)
 
 
 def _base_name(name: str) -> str:
@@ -252,7 +273,8 @@ def _sent_parameters(command: CurlCommand) -> list[str]:
     names += [k for k, _ in command.form]
     if not command.json_body:
         for chunk in command.data:
-            names += [k for k, _ in parse_qsl(chunk, keep_blank_values=True)]
+            if not chunk.lstrip().startswith(("@", "{", "[")):  # a file, or a JSON body
+                names += [k for k, _ in parse_qsl(chunk, keep_blank_values=True)]
     return list(dict.fromkeys(names))
 
 

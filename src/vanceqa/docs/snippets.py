@@ -197,7 +197,18 @@ def read_curl_leniently(code: str) -> list[CurlCommand]:
                 command.url = urls[0]
         if command.method.startswith("-"):
             command.method = command.method.lstrip("-") or "GET"
+        if not command.data and _looks_like_body(command.dump_header):
+            command.data.append(command.dump_header or "")  # `-D '{...}'` meant -d
+            if command.method == "GET" and not command.get_data:
+                command.method = "POST"
+        if command.data and all(d.lstrip().startswith(("{", "[")) for d in command.data):
+            command.json_body = True  # a JSON body, whatever Content-Type says
     return commands
+
+
+def _looks_like_body(value: str | None) -> bool:
+    text = (value or "").strip()
+    return text.startswith(("{", "[")) or ("=" in text and "/" not in text)
 
 
 def curl_problems(code: str) -> list[CurlProblem]:

@@ -74,12 +74,18 @@ def stated_endpoints(file: FileBlocks, run: Run) -> None:
                 found.tables.append((number, *method_table))
         prose = reading is not None and not reading.requests and not reading.url
         previous = block.text if block.kind == "paragraph" and prose else ""
-    for key, found in stated.items():
-        endpoints = _endpoints_of(file, run, owners[key], found)
-        if endpoints:
-            span = file.spans[key]
-            file.claimed.update(span)
-            fill(run, endpoints, [file.blocks[i] for i in span], owners[key])
+    made = {key: _endpoints_of(file, run, owners[key], found) for key, found in stated.items()}
+    made = {key: endpoints for key, endpoints in made.items() if endpoints}
+    # A block belongs to the nearest section that states an endpoint: a sub-section
+    # documenting another endpoint ("#### Redraft a signoff") is not its parent's.
+    spans: dict[int, list[int]] = {key: [] for key in made}
+    for number, stack in enumerate(file.stacks):
+        nearest = next((id(s) for s in reversed(stack) if id(s) in made), None)
+        if nearest is not None:
+            spans[nearest].append(number)
+            file.claimed.add(number)
+    for key, endpoints in made.items():
+        fill(run, endpoints, [file.blocks[i] for i in spans[key]], owners[key])
 
 
 def _endpoints_of(file: FileBlocks, run: Run, owner: Section, found: _Stated) -> list[Endpoint]:

@@ -191,8 +191,14 @@ def add_parameter(params: list[Parameter], param: Parameter) -> None:
 
 
 def clean(text: str) -> str:
-    """A name or value without the backticks, quotes and emphasis around it."""
-    return text.strip().strip("`*_\"'").strip()
+    """A name or value without the backticks, quotes and emphasis around it.
+
+    Underscores go only in pairs (`_x_`): `_page` is a name of its own.
+    """
+    word = text.strip()
+    while len(word) >= 2 and word[0] == word[-1] and word[0] in "`*_\"'":
+        word = word[1:-1].strip()
+    return word.strip("`*\"'").strip()
 
 
 def normalise_type(text: str) -> str | None:

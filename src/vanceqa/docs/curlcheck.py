@@ -34,7 +34,7 @@ def mend(code: str) -> tuple[str, list[CurlProblem]]:
     in_command = False
     quote: str | None = None
     opened_at = 0
-    orphans: list[int] = []  # lines continuing a command whose line above has no `\`
+    orphans: list[tuple[int, str]] = []  # lines continuing a command, the `\` above missing
     for index, raw in enumerate(lines):
         line = raw.rstrip("\r")
         if quote is None and not in_command:
@@ -78,12 +78,12 @@ def mend(code: str) -> tuple[str, list[CurlProblem]]:
             continue
         following = lines[index + 1] if index + 1 < len(lines) else ""
         if _CONTINUES.match(following):
-            orphans.append(index + 2)
+            orphans.append((index + 2, following.strip()))
             lines[index] = line + " \\"
             continue
-        _report_orphans(orphans, lines, problems)
+        _report_orphans(orphans, problems)
         in_command = False
-    _report_orphans(orphans, lines, problems)
+    _report_orphans(orphans, problems)
     mended = "\n".join(lines)
     if quote is not None:
         problems.append(
@@ -98,12 +98,12 @@ def mend(code: str) -> tuple[str, list[CurlProblem]]:
     return mended, problems
 
 
-def _report_orphans(orphans: list[int], lines: list[str], problems: list[CurlProblem]) -> None:
+def _report_orphans(orphans: list[tuple[int, str]], problems: list[CurlProblem]) -> None:
     """One problem per command for its lines that lack the `\\` before them."""
     if not orphans:
         return
-    first = orphans[0]
-    shown = lines[first - 1].strip()[:30]
+    first, text = orphans[0]
+    shown = text if len(text) <= 30 else text[:27] + "..."
     more = f" and {len(orphans) - 1} more line(s) after it" if len(orphans) > 1 else ""
     problems.append(
         CurlProblem(

@@ -66,6 +66,8 @@ def _fill_table(
     if not tables.is_parameter_table(table):
         return
     location = tables.location_from_heading(heading) if heading else None
+    # "Form field | Description", "Header | Value": the first column may say where.
+    location = location or tables.location_from_heading(table.header[0])
     if tables.introduces_response(intro) or tables.has_response_columns(table):
         location = "response"
     for endpoint in endpoints:

@@ -25,6 +25,7 @@ _SEPARATORS = {"|", "||", "&&", ";", "&", "\n", ";;"}
 # `<client_token>` is a placeholder to fill in, never a shell redirection.
 _ANGLE_PLACEHOLDER = re.compile(r"<([A-Za-z_][\w.\-]*)>")
 _OPEN, _CLOSE = "\ue000", "\ue001"
+_METHOD_WORDS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 _VALUE_OPTIONS = {
     "-o", "--output", "-w", "--write-out", "-m", "--max-time", "--retry", "-D",
     "--dump-header", "--connect-timeout", "-x", "--proxy", "-E", "--cert", "--cacert",
@@ -47,6 +48,7 @@ class CurlCommand:
     unknown_options: list[str] = field(default_factory=list)
     extra_words: list[str] = field(default_factory=list)  # words after the URL that are no option
     dump_header: str | None = None  # -D FILE: often a mistyped -d
+    explicit_method: bool = False  # -X / --request given
 
     @property
     def body(self) -> str | None:
@@ -166,19 +168,20 @@ def _parse_curl(args: list[str]) -> CurlCommand:
         raise CurlParseError("the curl command names no URL")
     content_type = (cmd.header("Content-Type") or "").lower()
     cmd.json_body = cmd.json_body or ("json" in content_type and bool(cmd.data))
-    if method is None:
-        if head:
-            method = "HEAD"
-        elif cmd.get_data:
-            method = "GET"
-        elif cmd.data or cmd.form:
-            method = "POST"
-        elif cmd.upload_file:
-            method = "PUT"
-        else:
-            method = "GET"
-    cmd.method = method
+    cmd.explicit_method = method is not None
+    cmd.method = method or _implied_method(cmd, head)
     return cmd
+
+
+def _implied_method(cmd: CurlCommand, head: bool) -> str:
+    """The method curl uses without -X: HEAD for -I, GET for -G, POST with data, PUT for -T."""
+    if head:
+        return "HEAD"
+    if cmd.get_data:
+        return "GET"
+    if cmd.data or cmd.form:
+        return "POST"
+    return "PUT" if cmd.upload_file else "GET"
 
 
 def read_curl_leniently(code: str) -> list[CurlCommand]:
@@ -197,6 +200,9 @@ def read_curl_leniently(code: str) -> list[CurlCommand]:
                 command.url = urls[0]
         if command.method.startswith("-"):
             command.method = command.method.lstrip("-") or "GET"
+        stated = [w for w in command.extra_words if w in _METHOD_WORDS]
+        if stated and not command.explicit_method:
+            command.method = stated[0]  # `curl X- DELETE url`: a mistyped -X DELETE
         if not command.data and _looks_like_body(command.dump_header):
             command.data.append(command.dump_header or "")  # `-D '{...}'` meant -d
             if command.method == "GET" and not command.get_data:

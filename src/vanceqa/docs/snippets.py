@@ -8,9 +8,11 @@ are reported by `curl_problems`.
 
 from __future__ import annotations
 
+import copy
 import re
 import shlex
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from vanceqa.docs.curlcheck import CurlProblem, mend
 
@@ -67,6 +69,17 @@ class CurlParseError(ValueError):
 
 def parse_curl_commands(code: str) -> list[CurlCommand]:
     """Every `curl ...` command in a shell block (pipes, `&&` and prompts allowed)."""
+    # Every drift rule reads the same blocks: split each once, hand out fresh copies.
+    return [copy.deepcopy(command) for command in _split_commands(code)]
+
+
+def clear_curl_cache() -> None:
+    """Forget the blocks split so far (a benchmark's cold runs)."""
+    _split_commands.cache_clear()
+
+
+@lru_cache(maxsize=4096)
+def _split_commands(code: str) -> tuple[CurlCommand, ...]:
     protected = _ANGLE_PLACEHOLDER.sub(lambda m: _OPEN + m.group(1) + _CLOSE, code)
     joined = re.sub(r"\\\r?\n", " ", protected)
     lexer = shlex.shlex(joined, posix=True, punctuation_chars="|&;<>()\n")
@@ -91,7 +104,7 @@ def parse_curl_commands(code: str) -> list[CurlCommand]:
             result = _parse_curl(command[1:])
             result.line = lines[len(parsed)] if len(parsed) < len(lines) else 1
             parsed.append(result)
-    return parsed
+    return tuple(parsed)
 
 
 def _curl_lines(code: str) -> list[int]:

@@ -151,13 +151,14 @@ class Section:
 
 @dataclass
 class Endpoint:
-    """One request line and the section that documents it."""
+    """One endpoint the page states (request line, method table, lone URL or curl) and
+    the section that documents it."""
 
     title: str  # the owning section's heading
     methods: tuple[str, ...]
     path: str  # templated as written, host removed: /kittens/<ID>
     url: str  # the request line's URL as written
-    source: Source  # the request line
+    source: Source  # what states it: the request line (table, URL, curl command)
     section: Source  # the owning heading
     markup: str  # code-span | endpoint-html | table | url | curl (how the page states it)
     parameters: list[Parameter] = field(default_factory=list)

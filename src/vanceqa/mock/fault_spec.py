@@ -245,9 +245,10 @@ class FaultRegistry:
         return tuple(self._fields)
 
     def option_help(self) -> str:
-        """The help of `--fault` and `vanceqa load --mock-fault`: every grammar."""
+        """The argparse help of `--fault` and `vanceqa load --mock-fault`: every grammar
+        (with % doubled, as argparse wants)."""
         grammars = "; ".join(f"{k.name}={k.syntax}" for k in self)
-        return f"a fault, repeatable (NAME=off turns one off): {grammars}"
+        return f"a fault, repeatable (NAME=off turns one off): {grammars}".replace("%", "%%")
 
     def epilog(self) -> str:
         """What each fault does, for the end of `vanceqa mock --help`."""

@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         faults = FaultConfig.from_specs(args.fault)
     except UsageError as exc:
-        raise UsageError(f"--fault {exc}") from None
+        raise UsageError(f"--fault: {exc}") from None
     tls = ServerTLS.from_options(args.tls_cert, args.tls_key, args.tls_client_ca)
     token = args.control_token
     if token is not None and (not token.strip() or not token.isprintable()):

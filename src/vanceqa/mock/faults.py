@@ -75,7 +75,7 @@ class Latency(Fault):
         if dist == "uniform":
             low, dots, high = args.partition("..")
             if not dots:
-                raise UsageError("write latency=uniform:LOW..HIGH, e.g. uniform:10ms..50ms")
+                raise UsageError("latency=uniform:LOW..HIGH, e.g. latency=uniform:10ms..50ms")
             params = [_ms(low, "uniform low"), _ms(high, "uniform high")]
         elif dist == "normal":
             mean, _, sd = args.partition(",")
@@ -86,7 +86,9 @@ class Latency(Fault):
             median, _, sigma = args.partition(",")
             params = [_ms(median, "lognormal median"), _fraction(sigma, "lognormal sigma")]
         else:
-            raise UsageError(f"unknown latency distribution {dist!r} ({', '.join(DISTRIBUTIONS)})")
+            raise UsageError(
+                f"unknown latency distribution {dist!r} (one of {', '.join(DISTRIBUTIONS)})"
+            )
         return {"latency_distribution": dist, "latency_params": params}
 
     def check(self) -> None:
@@ -140,7 +142,7 @@ class Stall(Fault):
     def parse(cls, text: str) -> dict[str, object]:
         every, sep, duration = text.partition(":")
         if not sep:
-            raise UsageError("write stall=EVERY:DURATION, e.g. stall=10s:1000ms")
+            raise UsageError("stall=EVERY:DURATION, e.g. stall=10s:1000ms")
         return {
             "stall_every_s": parse_positive_duration(every, what="stall period"),
             "stall_ms": _ms(duration, "stall duration"),
@@ -201,7 +203,7 @@ class Maintenance(Fault):
     def parse(cls, text: str) -> dict[str, object]:
         value = {"on": True, "true": True, "1": True, "false": False, "0": False}.get(text.lower())
         if value is None:
-            raise UsageError("write maintenance=on or maintenance=off")
+            raise UsageError("maintenance=on or maintenance=off")
         return {"maintenance": value}
 
     def effect(self, context: FaultContext) -> Refusal:
@@ -274,7 +276,9 @@ class Capacity(Fault):
     def parse(cls, text: str) -> dict[str, object]:
         match = _CAPACITY.fullmatch(text)
         if not match:
-            raise UsageError("write capacity=WORKERSxSERVICE_TIME, e.g. capacity=8x20ms")
+            raise UsageError(
+                "capacity=WORKERSxSERVICE_TIME[,max_wait=DURATION], e.g. capacity=8x20ms"
+            )
         values: dict[str, object] = {
             "capacity_workers": int(match.group(1)),
             "capacity_service_ms": _ms(match.group(2), "capacity service time"),
@@ -360,22 +364,18 @@ class FaultConfig:
 
     @classmethod
     def from_specs(cls, specs: list[str], base: FaultConfig | None = None) -> FaultConfig:
-        """From `--fault NAME=VALUE` strings; a bad one raises UsageError naming it."""
+        """From `--fault NAME=VALUE` strings; a bad one raises UsageError."""
         config = base or cls()
         for spec in specs:
             name, sep, value = spec.partition("=")
             name, value = name.strip().replace("-", "_"), value.strip()
-            try:
-                if not sep or not value:
-                    raise UsageError(f"write NAME=VALUE, NAME one of {', '.join(FAULTS.names())}")
-                kind = FAULTS.kind(name)
-                part = config.get(kind)
-                changed = (
-                    kind()
-                    if value.lower() == "off"
-                    else part.with_values(kind.parse(value), time.time())
-                )
-            except UsageError as exc:
-                raise UsageError(f"{spec!r}: {exc}") from None
+            if not sep or not value:
+                raise UsageError(f"write NAME=VALUE, NAME one of {', '.join(FAULTS.names())}")
+            # Every message names its fault (field names start with it), so none needs
+            # the spec repeated.
+            kind = FAULTS.kind(name)
+            part = config.get(kind)
+            off = value.lower() == "off"
+            changed = kind() if off else part.with_values(kind.parse(value), time.time())
             config = cls(tuple(changed if p is part else p for p in config.parts))
         return config

@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 from tests.conftest import ADMIN_TOKEN, API_TOKEN, asgi_call
 from vanceqa.mock import MockConfig
 from vanceqa.mock.app import MockApp
-from vanceqa.mock.fault_spec import FAULTS, Setting
-from vanceqa.mock.faults import Capacity, ErrorRate, FaultConfig, Maintenance
+from vanceqa.mock.fault_spec import Setting
+from vanceqa.mock.faults import FAULTS, Capacity, ErrorRate, FaultConfig, Maintenance
 
 FIELDS = FAULTS.field_names()
 ENDPOINTS = ["health", "reset", "state", "faults", "counters", "faults/", "nothing"]

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.conftest import API_TOKEN
-from vanceqa.mock.launcher import serve_mock
+from vanceqa.mock.launcher import MockServer, serve_mock
 from vanceqa.processes import free_port, stop_process, wait_until_ready
 
 pytestmark = pytest.mark.socket
@@ -43,10 +43,9 @@ def test_the_launcher_guards_a_mock_off_loopback_and_keeps_the_token_quiet() -> 
     assert token not in log  # given through the environment, so never printed
 
 
-def test_the_launcher_leaves_a_loopback_mock_open() -> None:
-    with serve_mock() as server:
-        assert server.control_token is None
-        assert httpx.post(f"{server.base_url}/__vanceqa__/reset").status_code == 200
+def test_the_launcher_leaves_a_loopback_mock_open(mock_server: MockServer) -> None:
+    assert mock_server.control_token is None
+    assert httpx.post(f"{mock_server.base_url}/__vanceqa__/reset").status_code == 200
 
 
 def test_a_control_token_exported_by_the_user_does_not_leak_into_a_launched_mock(

@@ -11,8 +11,8 @@ import pytest
 
 from vanceqa.cli import main
 from vanceqa.errors import UsageError
-from vanceqa.mock.fault_spec import FAULTS, Fault, FaultContext, FaultRegistry, Stage, setting
-from vanceqa.mock.faults import FaultConfig
+from vanceqa.mock.fault_spec import Fault, FaultContext, FaultRegistry, Stage, setting
+from vanceqa.mock.faults import FAULTS, FaultConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 MOCK = ROOT / "src" / "vanceqa" / "mock"

@@ -17,8 +17,7 @@ from vanceqa.mock.config import (
     MockConfig,
     is_loopback,
 )
-from vanceqa.mock.fault_spec import FAULTS
-from vanceqa.mock.faults import FaultConfig
+from vanceqa.mock.faults import FAULTS, FaultConfig
 from vanceqa.mock.tls import ServerTLS
 
 

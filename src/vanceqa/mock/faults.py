@@ -1,7 +1,8 @@
 """The faults the mock can inject, each declared once, and `FaultConfig`, all of them.
 
 Adding a fault: one `@FAULTS.register` class here (settings, `parse`, `effect`), plus
-its test. The `--fault` help, the error messages, the control API's validation and the
+its test. Import `FAULTS` from here, not from fault_spec: importing this module is what
+fills the registry. The `--fault` help, the error messages, the control API's validation and the
 table in docs/mock.md follow from the declaration (fault_spec.py says how).
 
 Bounds: every hold (latency, stall, a capacity queue's wait) is at most a minute, so no
@@ -29,6 +30,19 @@ from vanceqa.mock.fault_spec import (
     setting,
 )
 from vanceqa.units import parse_duration, parse_positive_duration, parse_rate
+
+__all__ = [
+    "DISTRIBUTIONS",
+    "FAULTS",
+    "MAX_HOLD_MS",
+    "Capacity",
+    "ErrorRate",
+    "FaultConfig",
+    "Latency",
+    "Maintenance",
+    "RateLimit",
+    "Stall",
+]
 
 MAX_HOLD_MS = 60_000.0  # no answer is held longer than this by any one fault
 DISTRIBUTIONS = {"uniform": 2, "normal": 2, "exponential": 1, "lognormal": 2}  # parameters

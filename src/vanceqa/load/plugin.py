@@ -5,13 +5,20 @@ target, the contract check, the `Collector` of this process and, on the master (
 lone process), the `Aggregate` of all of them. The life of a run:
 
     init            parse our options; master: find or start the target, preflight, SLO
-    test_start      reset; master: tell each worker its share of the open model
+    test_start      reset; master: tell each worker its share of the open model (and
+                    of --max-rps); master or lone process: arm the run's deadline
     spawning_complete   open model: start the arrival schedule
-    request         record every response into the Collector (HDR, reasons, 429s)
+    request         record every response into the Collector (HDR, reasons, 429s,
+                    unanswered requests, refused DELETEs)
     report_to_master / worker_report   deltas from workers, merged on the master
     test_stop       master: ask every worker for its last delta and wait for it
     quitting        master: judge the SLOs, write load.json, set the exit code
     quit            print the summary (after locust's own tables)
+
+Every run ends on time: the shape ends at the run time and locust stops the users,
+cutting off the requests in flight (recorded as such). Should the run still be going
+`STOP_GRACE_S` later (a user that ignores the stop, a slow listener), the deadline
+greenlet stops it and load.json says it overran (exit 5).
 """
 
 from __future__ import annotations
@@ -33,10 +40,11 @@ from vanceqa.client import TargetClient
 from vanceqa.errors import UsageError
 from vanceqa.load import report
 from vanceqa.load.metrics import Aggregate, Collector
-from vanceqa.load.options import LoadOptions, add_options
+from vanceqa.load.options import STOP_GRACE_S, LoadOptions, add_options
 from vanceqa.load.shapes import shape_from_json
 from vanceqa.load.slo import evaluate, load_slo
 from vanceqa.load.state import LoadState, state_of
+from vanceqa.load.users import NoAnswer, Refused
 from vanceqa.preflight import preflight
 from vanceqa.redact import redact_text
 from vanceqa.resources import ensure_report_dir
@@ -99,6 +107,7 @@ def on_init(environment: Any, **_: Any) -> None:
         if not environment.host:
             environment.host = os.environ[ENV["base_url"]]
         state.configure()
+        state.options.shape.check(state.target.max_rps)  # also under plain locust
         if state.options.slo_path:
             state.slo = load_slo(state.options.slo_path, state.contract.operation_ids())
         if runner is not None and not state.user_classes():  # None: run_single_user
@@ -128,6 +137,7 @@ class VanceqaShape(LoadTestShape):
             return None
         wanted = state.options.shape.at(time.perf_counter() - float(self.start_time))
         if wanted is None:
+            state.shape_ended = True  # the shape's own end, early or at its run time
             return None
         users, spawn_rate = wanted
         return users, spawn_rate, state.user_classes()
@@ -144,7 +154,7 @@ def on_test_start(environment: Any, **_: Any) -> None:
     state.aggregate = Aggregate(state.contract.operation_ids())
     state.finals, state.waiting = set(), set()
     state.document, state.aborted, state.exit_code = None, None, None
-    state.stopped_early = None
+    state.stopped_early, state.overrun, state.shape_ended = None, None, False
     state.started_at, state.stopped_at = time.time(), None
     state.known_ids, state.admin_ids = [], []
     state.users = {}
@@ -158,20 +168,24 @@ def on_test_start(environment: Any, **_: Any) -> None:
                 "vanceqa_plan", {"index": index, "count": len(clients), "shape": shape}, client_id
             )
     elif state.is_local:
-        state.share, state.workers = (0, 1), 1
+        state.set_share(0, 1)
+        state.workers = 1
     if not state.is_master:
         state.open_dispatcher()
         if state.dispatcher is None:
             state.collector.open_window(state.started_at)
     if environment.runner is not None and not state.is_worker:
         state.background = gevent.spawn(_watch, state)
+        assert state.options is not None
+        limit = state.options.shape.run_time_s + STOP_GRACE_S
+        state.deadline = gevent.spawn_later(limit, _overran, state, limit)
 
 
 def _on_plan(environment: Any, msg: Any, **_: Any) -> None:
     """Worker: its share of the open model, and the shape as the master resolved it
     (locust sends workers our options, but not the master's -u, -r and -t)."""
     state = state_of(environment)
-    state.share = (int(msg.data["index"]), int(msg.data["count"]))
+    state.set_share(int(msg.data["index"]), int(msg.data["count"]))
     state.planned_shape = shape_from_json(msg.data["shape"])
 
 
@@ -195,6 +209,9 @@ def on_request(
     **_: Any,
 ) -> None:
     state = _ENVIRONMENT["env"].vanceqa
+    if isinstance(exception, Refused):  # never sent: not a request, not a latency
+        state.collector.refuse(name, str(exception))
+        return
     latency_us = int(response_time * 1000.0)
     corrected_us = None
     if context:
@@ -207,11 +224,14 @@ def on_request(
         failure = _reason(exception)
     elif response is not None and response.status_code == 429:
         throttled = True
-    state.collector.record(name, latency_us, corrected_us, failure, throttled, time.time())
+    answered = not isinstance(exception, NoAnswer)
+    state.collector.record(
+        name, latency_us, corrected_us, failure, throttled, time.time(), answered
+    )
 
 
 def _reason(exception: BaseException) -> str:
-    if isinstance(exception, locust.exception.CatchResponseError):
+    if isinstance(exception, locust.exception.CatchResponseError | NoAnswer):
         return str(exception)
     text = str(exception)
     return f"{type(exception).__name__}: {text}" if text else type(exception).__name__
@@ -278,6 +298,9 @@ def on_test_stop(environment: Any, **_: Any) -> None:
     if state.background is not None:
         state.background.kill(block=False)
         state.background = None
+    if state.deadline is not None:
+        state.deadline.kill(block=False)
+        state.deadline = None
     if state.is_master:
         _collect_finals(state)
         return
@@ -303,6 +326,22 @@ def _collect_finals(state: LoadState) -> None:
         )
 
 
+def _overran(state: LoadState, limit: float) -> None:
+    """The run is still going `STOP_GRACE_S` past its run time: stop it now."""
+    if state.stopped_at is not None:
+        return
+    runner = state.runner
+    state.overrun = (
+        f"still running {limit:.0f}s after the start (run time "
+        f"{limit - STOP_GRACE_S:g}s); stopped by the run's deadline"
+    )
+    log.error("vanceqa: the run overran: %s", state.overrun)
+    if runner.state in ("spawning", "running"):
+        gevent.spawn(runner.quit)
+    else:  # stuck stopping (users ignoring the stop): cut them off
+        runner.user_greenlets.kill(block=False)
+
+
 def _watch(state: LoadState) -> None:
     """Master or lone process: note the user count each second, fold local deltas, and
     abort on an SLO breach if the SLO file asks for it."""
@@ -316,6 +355,8 @@ def _watch(state: LoadState) -> None:
             continue
         if state.is_local:
             state.aggregate.add(state.collector.delta())
+        if state.options is not None:
+            state.options.shape.observe(state.aggregate)
         slo = state.slo
         if slo is None or not slo.aborts or state.started_at is None:
             continue

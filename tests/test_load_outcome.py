@@ -29,7 +29,9 @@ def _aggregate(answered_at: list[float], unanswered_at: list[float]) -> Aggregat
 
 
 def _verdict(passed: bool) -> Verdict:
-    threshold = Threshold("overall", "error_rate < 1%", "error_rate", None, "<", 0.01, "ratio", False)
+    threshold = Threshold(
+        "overall", "error_rate < 1%", "error_rate", None, "<", 0.01, "ratio", False
+    )
     return Verdict(threshold, 0.5, passed)
 
 

@@ -139,7 +139,7 @@ def test_a_new_shape_is_one_class(registry: dict[str, type[LoadShape]]) -> None:
     plan = plan_shape("stairs")
     assert [plan.at(t) for t in (0, 1, 2, 3)] == [(1, 1.0), (2, 1.0), (3, 1.0), None]
     assert plan.run_time_s == 60.0  # ended early, long before its bound
-    with pytest.raises(UsageError, match="one of smoke, ramp, spike, soak, open, open-ramp, stairs"):
+    with pytest.raises(UsageError, match=r"one of smoke, ramp, .*, open-ramp, stairs"):
         plan_shape("stair")
     with pytest.raises(ValueError, match="two load shapes are named 'stairs'"):
         shape(Stairs)

@@ -14,15 +14,17 @@ from vanceqa.load.outcome import (
 )
 from vanceqa.load.slo import Threshold, Verdict
 
-CUT_OFF = "no answer yet when the run ended (cut off)"
+DEADLINE = "no complete answer within 10s (--request-timeout)"
 
 
-def _aggregate(answered_at: list[float], unanswered_at: list[float]) -> Aggregate:
+def _aggregate(answered_at: list[float], unanswered_at: list[float], cut: int = 0) -> Aggregate:
     collector = Collector(lambda: 1000.0)
     for at in answered_at:
         collector.record("listKittens", 1000, None, None, False, at)
     for at in unanswered_at:
-        collector.record("listKittens", 9_000_000, None, CUT_OFF, False, at, answered=False)
+        collector.record("listKittens", 9_000_000, None, DEADLINE, False, at, answered=False)
+    for _ in range(cut):
+        collector.cut("getKitten")
     aggregate = Aggregate()
     aggregate.add(collector.delta(final=True))
     return aggregate
@@ -45,22 +47,26 @@ def test_a_clean_run_is_0_and_a_breach_4() -> None:
 
 
 def test_a_target_silent_for_a_whole_deadline_is_unavailable() -> None:
-    never = judge(_aggregate([], [104.0, 104.0]), [], end=105.0, request_timeout_s=10)
+    never = judge(_aggregate([], [], cut=2), [], end=105.0, request_timeout_s=10)
     assert never.exit_code == EXIT_UNAVAILABLE
     assert never.stopped_answering is not None
     assert "no answer at all" in never.stopped_answering
-    assert "2 request(s) without one" in never.stopped_answering
+    assert "0 request(s) past their deadline or broken off, 2 still waiting" in str(never.message)
     went_quiet = judge(_aggregate([100.0], [130.0]), [], end=130.0, request_timeout_s=10)
     assert went_quiet.exit_code == EXIT_UNAVAILABLE
     assert "no answer in its last 30s" in str(went_quiet.stopped_answering)
 
 
-def test_requests_cut_off_while_the_target_still_answers_are_failures_not_silence() -> None:
-    outcome = judge(
-        _aggregate([100.0, 104.0], [105.0]), [_verdict(False)], end=105.0, request_timeout_s=10
-    )
-    assert outcome.exit_code == EXIT_BREACH
+def test_requests_cut_off_while_the_target_still_answers_are_no_silence() -> None:
+    healthy = _aggregate([100.0, 104.9], [], cut=3)  # the run's last requests, in flight
+    outcome = judge(healthy, [_verdict(True)], end=105.0, request_timeout_s=10)
+    assert outcome.exit_code == EXIT_OK
     assert outcome.stopped_answering is None
+    overall = healthy.totals("overall")
+    assert overall is not None
+    assert (overall.requests, overall.failures, overall.cut_off) == (2, 0, 3)
+    slow = judge(_aggregate([100.0], [104.0]), [_verdict(False)], end=105.0, request_timeout_s=10)
+    assert slow.exit_code == EXIT_BREACH  # answers 5 s ago: slow, not silent
 
 
 def test_overrun_and_nothing_to_judge() -> None:

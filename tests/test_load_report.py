@@ -128,7 +128,8 @@ def test_refusals_unanswered_insecure_and_the_run_s_end_are_stated() -> None:
     collector = Collector(lambda: 200.0)
     collector.open_window(100.0)
     collector.record("listKittens", 900, None, None, False, 100.5)
-    collector.record("getKitten", 5000, None, "no answer yet (cut off)", False, 101.0, False)
+    collector.record("getKitten", 5000, None, "no complete answer within 4s", False, 101.0, False)
+    collector.cut("getKitten")
     collector.refuse("deleteKitten", "DELETE /api/kittens/9 not sent: not named")
     collector.close_window(104.0)
     aggregate = Aggregate(default_contract().operation_ids())
@@ -158,10 +159,12 @@ def test_refusals_unanswered_insecure_and_the_run_s_end_are_stated() -> None:
     deletes = document["operations"]["deleteKitten"]  # type: ignore[index]
     assert (deletes["requests"], deletes["refused"]) == (0, 1)
     assert deletes["refused_by_reason"] == {"DELETE /api/kittens/9 not sent: not named": 1}
-    assert document["operations"]["getKitten"]["unanswered"] == 1  # type: ignore[index]
+    get = document["operations"]["getKitten"]  # type: ignore[index]
+    assert (get["requests"], get["unanswered"], get["cut_off"]) == (1, 1, 1)
     text = "\n".join(summary_lines(document))
     assert "(TLS certificates NOT verified: --insecure)" in text
     assert "refused deleteKitten: 1 x DELETE /api/kittens/9 not sent: not named" in text
-    assert "failure getKitten: 1 x no answer yet (cut off)" in text
+    assert "failure getKitten: 1 x no complete answer within 4s" in text
+    assert "cut off getKitten: 1 still waiting when the run ended" in text
     assert "overran: still running 40s after the start" in text
     assert "stopped: the target stopped answering: no answer in its last 4s" in text

@@ -224,9 +224,6 @@ def no_answer_within(seconds: float) -> str:
     return f"no complete answer within {seconds:g}s (--request-timeout)"
 
 
-CUT_OFF = "no answer yet when the run ended (cut off)"
-
-
 def oversized(max_body: int) -> str:
     return f"response body over {format_size(max_body)} after decompression (--max-body)"
 

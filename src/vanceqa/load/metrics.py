@@ -29,7 +29,8 @@ class _Counts:
     failures: int = 0
     throttled: int = 0
     dropped: int = 0
-    unanswered: int = 0  # failures with no HTTP answer at all (timeouts, resets, cut off)
+    unanswered: int = 0  # failures with no HTTP answer at all (deadline, reset, TLS)
+    cut_off: int = 0  # in flight when the run ended: not requests, not failures
     refused: int = 0  # never sent: the DELETE guard stopped them (not requests)
     reasons: Counter[str] = field(default_factory=Counter)
     refusals: Counter[str] = field(default_factory=Counter)
@@ -92,6 +93,13 @@ class Collector:
             counts.throttled += 1
             second.throttled += 1
 
+    def cut(self, operation: str) -> None:
+        """A request still waiting for its answer when the run stopped its user."""
+        counts = self.ops.get(operation)
+        if counts is None:
+            counts = self.ops[operation] = _Counts()
+        counts.cut_off += 1
+
     def refuse(self, operation: str, reason: str) -> None:
         """A request the DELETE guard kept from leaving the process."""
         counts = self.ops.get(operation)
@@ -133,7 +141,7 @@ class Collector:
         """Everything since the last delta; seconds still running stay unless `final`."""
         ops: dict[str, Any] = {}
         for name, counts in self.ops.items():
-            if not (counts.requests or counts.dropped or counts.refused):
+            if not (counts.requests or counts.dropped or counts.refused or counts.cut_off):
                 continue
             ops[name] = {
                 "requests": counts.requests,
@@ -141,6 +149,7 @@ class Collector:
                 "throttled": counts.throttled,
                 "dropped": counts.dropped,
                 "unanswered": counts.unanswered,
+                "cut_off": counts.cut_off,
                 "refused": counts.refused,
                 "reasons": dict(counts.reasons),
                 "refusals": dict(counts.refusals),
@@ -195,6 +204,7 @@ class _Totals:
     throttled: int = 0
     dropped: int = 0
     unanswered: int = 0
+    cut_off: int = 0
     refused: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
     refusals: Counter[str] = field(default_factory=Counter)
@@ -207,6 +217,7 @@ class _Totals:
         self.throttled += other.throttled
         self.dropped += other.dropped
         self.unanswered += other.unanswered
+        self.cut_off += other.cut_off
         self.refused += other.refused
         self.reasons.update(other.reasons)
         self.refusals.update(other.refusals)
@@ -235,6 +246,7 @@ class Aggregate:
             totals.throttled += int(part["throttled"])
             totals.dropped += int(part["dropped"])
             totals.unanswered += int(part.get("unanswered", 0))
+            totals.cut_off += int(part.get("cut_off", 0))
             totals.refused += int(part.get("refused", 0))
             totals.reasons.update({str(k): int(v) for k, v in part["reasons"].items()})
             totals.refusals.update({str(k): int(v) for k, v in part.get("refusals", {}).items()})
@@ -300,6 +312,7 @@ class Aggregate:
             "throttled": totals.throttled,
             "dropped": totals.dropped,
             "unanswered": totals.unanswered,
+            "cut_off": totals.cut_off,
             "refused": totals.refused,
             "refused_by_reason": dict(totals.refusals.most_common()),
             "rps": round(requests / duration, 3) if duration > 0 else None,

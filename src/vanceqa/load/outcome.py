@@ -54,11 +54,13 @@ def judge(
     overall = aggregate.totals(OVERALL)
     assert overall is not None
     last = aggregate.last_answer
-    if overall.unanswered and (last is None or end - last >= request_timeout_s):
+    silent = overall.unanswered + overall.cut_off
+    if silent and (last is None or end - last >= request_timeout_s):
         quiet = "no answer at all" if last is None else f"no answer in its last {end - last:.0f}s"
         stopped = (
-            f"the target stopped answering: {quiet} of the run, "
-            f"{overall.unanswered} request(s) without one"
+            f"the target stopped answering: {quiet} of the run "
+            f"({overall.unanswered} request(s) past their deadline or broken off, "
+            f"{overall.cut_off} still waiting at the end)"
         )
         return Outcome(EXIT_UNAVAILABLE, stopped, stopped)
     if overrun:

@@ -162,6 +162,8 @@ def summary_lines(document: dict[str, Any]) -> list[str]:
             lines.append(f"  failure {name}: {count} x {reason}")
         for reason, count in entry.get("refused_by_reason", {}).items():
             lines.append(f"  refused {name}: {count} x {reason}")
+        if entry.get("cut_off"):
+            lines.append(f"  cut off {name}: {entry['cut_off']} still waiting when the run ended")
     slo = document["slo"]
     if slo["file"]:
         verdict = "passed" if slo["passed"] else "BREACHED"

@@ -24,7 +24,7 @@ from locust import User, task
 from locust.exception import CatchResponseError, StopUser
 
 from vanceqa.load.dispatch import Choice
-from vanceqa.load.exchange import CUT_OFF, Connection, Reply, oversized
+from vanceqa.load.exchange import Connection, Reply, oversized
 
 if TYPE_CHECKING:
     from vanceqa.load.state import LoadState
@@ -90,7 +90,8 @@ class ContractUser(User):
         """Send one request (`path` below the base URL), judge it, report it to locust
         once; returns the reply. Timed as locust times: from the send to the body's end.
 
-        A user stopped mid-request (the run ended) reports it as cut off, then stops.
+        A user stopped mid-request (the run ended) counts it as cut off (not a request:
+        its answer may have been a millisecond away), then stops.
         """
         headers = self.admin_headers if admin else self.headers
         self.state.pace()
@@ -99,7 +100,7 @@ class ContractUser(User):
         try:
             reply = self.connection.send(method, path, headers)
         except GreenletExit:
-            self._report(operation, method, path, Reply(failure=CUT_OFF), start_time, started)
+            self.state.collector.cut(operation)
             raise
         self._report(operation, method, path, reply, start_time, started, expected)
         return reply

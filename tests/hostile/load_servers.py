@@ -1,20 +1,25 @@
-"""Hostile servers for the load test's own tests (minimal; see the lead's `servers.py`).
+"""Servers for the load test's own tests: hostile ones, TLS, a gateway, a forward proxy.
 
-Each answers its first `good` requests as a correct Vance API would (so a preflight
-passes), then turns hostile: it drips its answers one byte a second, stops answering,
-or sends a gzip bomb. Real sockets on 127.0.0.1, one thread per connection; every
-thread ends when the server is stopped.
+`hostile_server(mode, good)` answers its first `good` requests as a correct Vance API
+would (so a preflight passes), then turns hostile: it drips its answers one byte a
+second, stops answering, or sends a gzip bomb. It may speak TLS, with one certificate
+for its first connections and another after (`tls`, `tls_switch`). `forward_proxy()`
+is a small HTTP forward proxy (absolute-form requests and CONNECT) that logs what went
+through it. Real sockets on 127.0.0.1, one thread per connection; every thread ends
+when its server is stopped.
 """
 
 from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import struct
 import threading
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import orjson
 
@@ -46,7 +51,17 @@ def gzip_bomb() -> bytes:
     return _BOMB[0]
 
 
-def _answer(path: str) -> bytes:
+def _status(code: int, message: str) -> bytes:
+    body = orjson.dumps({"error": message})
+    return (
+        f"HTTP/1.1 {code} X\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+
+
+def _answer(path: str, method: str = "GET") -> bytes:
+    if method == "DELETE":
+        return b"HTTP/1.1 204 No Content\r\n\r\n"
     if path.split("?", 1)[0].rstrip("/").endswith("/kittens"):
         body = orjson.dumps(KITTENS)
     else:
@@ -59,12 +74,18 @@ def _answer(path: str) -> bytes:
 
 @dataclass
 class HostileServer:
-    """`mode`: drip | silent | bomb; hostile from request number `good` + 1 on."""
+    """`mode`: drip | silent | bomb; hostile from request number `good` + 1 on.
+
+    `prefix` and `key`: a gateway that answers only below the path prefix and only with
+    the header `X-Gateway-Key: key` (401 otherwise). `log`: every request line seen."""
 
     mode: str
     good: int = 2
+    prefix: str = ""
+    key: str | None = None
     requests: int = 0
     base_url: str = ""
+    log: list[str] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -78,12 +99,17 @@ class HostileServer:
                         return
                     buffer += data
                 head, _, buffer = buffer.partition(b"\r\n\r\n")
-                path = head.split(b" ", 2)[1].decode("latin-1")
+                method, target = head.decode("latin-1").split(" ", 2)[:2]
+                path = urlsplit(target).path  # absolute-form too (from a proxy)
                 with self.lock:
                     self.requests += 1
+                    self.log.append(f"{method} {path}")
                     hostile = self.requests > self.good
-                if not hostile:
-                    conn.sendall(_answer(path))
+                refusal = self._gateway_refusal(head, path)
+                if refusal is not None:
+                    conn.sendall(refusal)
+                elif not hostile:
+                    conn.sendall(_answer(path, method))
                 elif self.mode == "drip":
                     for byte in _answer(path):
                         if self.stop.wait(1.0):
@@ -103,16 +129,34 @@ class HostileServer:
                 else:
                     raise ValueError(self.mode)
 
+    def _gateway_refusal(self, head: bytes, path: str) -> bytes | None:
+        if self.key is not None and f"x-gateway-key: {self.key}".encode() not in head.lower():
+            return _status(401, "no gateway key")
+        if not path.startswith(self.prefix + "/api/"):
+            return _status(404, "not below the prefix")
+        return None
+
 
 @contextlib.contextmanager
-def hostile_server(mode: str, good: int = 2) -> Iterator[HostileServer]:
-    """A `HostileServer` on a free loopback port, stopped (threads and all) on exit."""
+def hostile_server(
+    mode: str,
+    good: int = 2,
+    *,
+    tls: tuple[ssl.SSLContext, ...] = (),
+    tls_switch: int = 2,
+    prefix: str = "",
+    key: str | None = None,
+) -> Iterator[HostileServer]:
+    """A `HostileServer` on a free loopback port, stopped (threads and all) on exit.
+
+    With `tls`, its first `tls_switch` connections use `tls[0]`, later ones `tls[-1]`."""
     if mode == "bomb":
         gzip_bomb()
-    server = HostileServer(mode, good)
+    server = HostileServer(mode, good, prefix=prefix, key=key)
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.2)
-    server.base_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    scheme = "https" if tls else "http"
+    server.base_url = f"{scheme}://127.0.0.1:{listener.getsockname()[1]}{prefix}"
     threads: list[threading.Thread] = []
 
     def accept() -> None:
@@ -124,7 +168,13 @@ def hostile_server(mode: str, good: int = 2) -> Iterator[HostileServer]:
             except OSError:
                 return
             conn.settimeout(None)
-            thread = threading.Thread(target=_quietly, args=(server, conn), daemon=True)
+            if tls:
+                context = tls[0] if len(threads) < tls_switch else tls[-1]
+                thread = threading.Thread(
+                    target=_handshake, args=(server, conn, context), daemon=True
+                )
+            else:
+                thread = threading.Thread(target=_quietly, args=(server, conn), daemon=True)
             thread.start()
             threads.append(thread)
 
@@ -143,3 +193,112 @@ def hostile_server(mode: str, good: int = 2) -> Iterator[HostileServer]:
 def _quietly(server: HostileServer, conn: socket.socket) -> None:
     with contextlib.suppress(OSError):
         server.serve(conn)
+
+
+def _handshake(server: HostileServer, conn: socket.socket, context: ssl.SSLContext) -> None:
+    conn.settimeout(10)
+    with contextlib.suppress(OSError):
+        wrapped = context.wrap_socket(conn, server_side=True)
+        wrapped.settimeout(None)
+        server.serve(wrapped)
+    conn.close()
+
+
+# -- a forward proxy -----------------------------------------------------------------------
+
+
+@dataclass
+class ForwardProxy:
+    """What went through the proxy: 'GET http://...' and 'CONNECT host:port' lines."""
+
+    url: str = ""
+    log: list[str] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+
+def _relay(one: socket.socket, other: socket.socket, stop: threading.Event) -> None:
+    with contextlib.suppress(OSError):
+        while not stop.is_set():
+            data = one.recv(65536)
+            if not data:
+                break
+            other.sendall(data)
+    with contextlib.suppress(OSError):
+        other.shutdown(socket.SHUT_WR)
+
+
+def _proxy_connection(proxy: ForwardProxy, client: socket.socket) -> None:
+    with client, contextlib.ExitStack() as stack:
+        buffer = b""
+        while b"\r\n\r\n" not in buffer:
+            data = client.recv(65536)
+            if not data:
+                return
+            buffer += data
+        head, _, rest = buffer.partition(b"\r\n\r\n")
+        method, target = head.decode("latin-1").split(" ", 2)[:2]
+        proxy.log.append(f"{method} {target}")
+        if method == "CONNECT":
+            host, _, port = target.rpartition(":")
+            upstream = stack.enter_context(socket.create_connection((host, int(port)), 10))
+            client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        else:  # absolute-form: pass the connection through, logging each request line
+            parts = urlsplit(target)
+            address = (parts.hostname or "", parts.port or 80)
+            upstream = stack.enter_context(socket.create_connection(address, 10))
+            upstream.sendall(head + b"\r\n\r\n" + rest)
+        back = threading.Thread(target=_relay, args=(upstream, client, proxy.stop), daemon=True)
+        back.start()
+        if method == "CONNECT":
+            _relay(client, upstream, proxy.stop)
+        else:
+            _log_requests(proxy, client, upstream)
+        back.join(timeout=10)
+
+
+def _log_requests(proxy: ForwardProxy, client: socket.socket, upstream: socket.socket) -> None:
+    """Relay client -> upstream, logging the request line of each further request."""
+    with contextlib.suppress(OSError):
+        while not proxy.stop.is_set():
+            data = client.recv(65536)
+            if not data:
+                break
+            for line in data.split(b"\r\n"):
+                if line.startswith((b"GET ", b"DELETE ", b"POST ")):
+                    proxy.log.append(" ".join(line.decode("latin-1").split(" ")[:2]))
+            upstream.sendall(data)
+    with contextlib.suppress(OSError):
+        upstream.shutdown(socket.SHUT_WR)
+
+
+@contextlib.contextmanager
+def forward_proxy() -> Iterator[ForwardProxy]:
+    proxy = ForwardProxy()
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    proxy.url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    threads: list[threading.Thread] = []
+
+    def accept() -> None:
+        while not proxy.stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            conn.settimeout(30)
+            thread = threading.Thread(target=_proxy_connection, args=(proxy, conn), daemon=True)
+            thread.start()
+            threads.append(thread)
+
+    acceptor = threading.Thread(target=accept, daemon=True)
+    acceptor.start()
+    try:
+        yield proxy
+    finally:
+        proxy.stop.set()
+        acceptor.join(timeout=10)
+        listener.close()
+        for thread in threads:
+            thread.join(timeout=35)

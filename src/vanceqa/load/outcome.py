@@ -4,7 +4,8 @@
     1    no verdict: no request got an answer to judge (or locust itself failed)
     2    usage: a bad option, SLO file or locustfile; nothing was sent
     3    the target is unavailable: the preflight failed, or the target stopped
-         answering during the run (no answer in the run's last --request-timeout)
+         answering during the run (requests were left without an answer, and none came
+         in the run's last --request-timeout, or its last half if that is shorter)
     4    an SLO threshold was breached, or the run was aborted on one
     5    the run overran: still going STOP_GRACE_S past its run time, it was stopped
          by its deadline (in locust), or killed by `vanceqa load`'s last-resort bound
@@ -46,6 +47,7 @@ def judge(
     verdicts: list[Verdict],
     *,
     end: float,
+    duration_s: float,
     request_timeout_s: float,
     aborted: str | None = None,
     overrun: str | None = None,
@@ -55,7 +57,8 @@ def judge(
     assert overall is not None
     last = aggregate.last_answer
     silent = overall.unanswered + overall.cut_off
-    if silent and (last is None or end - last >= request_timeout_s):
+    quiet_s = min(request_timeout_s, max(1.0, duration_s / 2))
+    if silent and (last is None or end - last >= quiet_s):
         quiet = "no answer at all" if last is None else f"no answer in its last {end - last:.0f}s"
         stopped = (
             f"the target stopped answering: {quiet} of the run "

@@ -252,6 +252,7 @@ class LoadState:
             self.aggregate,
             verdicts,
             end=end,
+            duration_s=end - self.started_at,
             request_timeout_s=self.target.request_timeout_s,
             aborted=self.aborted,
             overrun=self.overrun,

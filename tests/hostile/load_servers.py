@@ -61,7 +61,7 @@ def _status(code: int, message: str) -> bytes:
 
 def _answer(path: str, method: str = "GET") -> bytes:
     if method == "DELETE":
-        return b"HTTP/1.1 204 No Content\r\n\r\n"
+        return _status(404, "no such kitten")  # documented; a second DELETE may say so
     if path.split("?", 1)[0].rstrip("/").endswith("/kittens"):
         body = orjson.dumps(KITTENS)
     else:

@@ -278,9 +278,9 @@ def open_shapes() -> frozenset[str]:
 
 
 def shape_help() -> str:
-    """The --shape help: every shape with its line and defaults."""
+    """The --shape help: every shape with its line and defaults (argparse-escaped)."""
     lines = [f"{name}: {cls.help} ({cls.defaults})" for name, cls in SHAPES.items()]
-    return f"load shape (default {DEFAULT_SHAPE}); " + "; ".join(lines)
+    return (f"load shape (default {DEFAULT_SHAPE}); " + "; ".join(lines)).replace("%", "%%")
 
 
 def plan_shape(

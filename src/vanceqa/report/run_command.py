@@ -96,7 +96,7 @@ def plan(args: argparse.Namespace, report_dir: Path, seed: int) -> list[Phase]:
                 expected_s=run_time + 8,
                 timeout_s=run_time + 300,
                 ok_codes=(0, EXIT_SLO_BREACH),
-                meanings={EXIT_SLO_BREACH: "SLO breached", 3: "target unavailable"},
+                meanings={EXIT_SLO_BREACH: "SLO breached", 3: "target unavailable", 5: "overran"},
             )
         )
     if "docs" not in args.skip:

@@ -13,12 +13,13 @@ from __future__ import annotations
 import pytest
 
 from vanceqa.client import DeleteRefused
+from vanceqa.conformance import checks
 from vanceqa.conformance.generated import load_schema, send_case
 
 schema = load_schema()
 
 
-@pytest.mark.conformance("schemathesis", stage=1)
+@checks.SCHEMATHESIS.mark(stage=1)
 @schema.parametrize()
 def test_generated(case, vanceqa_target, vanceqa_client, request):
     if case.operation.method.upper() == "DELETE" and not vanceqa_target.bundled_mock:
@@ -27,7 +28,7 @@ def test_generated(case, vanceqa_target, vanceqa_client, request):
             "(test_state.py covers DELETE on the --delete-id ids)"
         )
     try:
-        send_case(case, vanceqa_target, vanceqa_client)
+        checks.SCHEMATHESIS(lambda: send_case(case, vanceqa_target, vanceqa_client))
     except DeleteRefused as refused:
         if case.method.upper() == case.operation.method.upper():
             raise  # the operation itself is DELETE: the test is skipped, with the reason

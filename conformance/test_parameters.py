@@ -12,6 +12,7 @@ from vanceqa.conformance import checks
 from vanceqa.conformance.suite import (
     CONTRACT,
     FLAG_NEAR_MISSES,
+    FLAG_SPELLINGS,
     FLAG_VALUES,
     FLAGS,
     flag_text,
@@ -32,42 +33,59 @@ def _flag_query(name: str, value: str) -> str:
     return f"{name}={value}"
 
 
-@pytest.mark.conformance("param_flag_values", operation="listKittens")
+@checks.PARAM_FLAG_VALUES.mark(operation="listKittens")
 @pytest.mark.parametrize("value", FLAG_VALUES)
 @pytest.mark.parametrize("flag", sorted(FLAGS))
 def test_flag_values(flag, value, vanceqa_client, vanceqa_contract):
     exchange = vanceqa_client.get(LIST.path, query=_flag_query(flag, value))
-    checks.get("param_flag_values")(exchange, contract=vanceqa_contract)
+    checks.PARAM_FLAG_VALUES(exchange, contract=vanceqa_contract)
 
 
-@pytest.mark.conformance("param_default", operation="listKittens")
+@checks.PARAM_DEFAULT.mark(operation="listKittens")
 @pytest.mark.parametrize("flag", sorted(FLAGS))
 def test_flag_default(flag, vanceqa_client):
     default = flag_text(FLAGS[flag].default)
     omitted = vanceqa_client.get(LIST.path)
     explicit = vanceqa_client.get(LIST.path, query=_flag_query(flag, default))
-    checks.get("param_default")(omitted, explicit, flag=flag, default=default)
+    checks.PARAM_DEFAULT(omitted, explicit, flag=flag, default=default)
 
 
-@pytest.mark.conformance("param_malformed", operation="listKittens")
+@checks.PARAM_MALFORMED.mark(operation="listKittens")
 @pytest.mark.parametrize("flag", sorted(FLAGS))
 def test_flag_malformed(flag, vanceqa_client):
     @given(value=malformed_flag_values())
     def run(value: str) -> None:
         exchange = vanceqa_client.get(LIST.path, query={flag: value})
-        checks.get("param_malformed")(exchange, flag=flag, value=value)
+        checks.PARAM_MALFORMED(exchange, flag=flag, value=value)
 
     for near_miss in FLAG_NEAR_MISSES:
         run = example(value=near_miss)(run)
     run()
 
 
-@pytest.mark.conformance("param_superset", operation="listKittens")
+@checks.PARAM_SPELLING.mark(operation="listKittens")
+@pytest.mark.parametrize("flag", sorted(FLAGS))
+def test_flag_spellings(flag, vanceqa_client):
+    # The list each meaning gives, asked once: `true`, `false`, and the flag left out.
+    meant = {
+        "true": vanceqa_client.get(LIST.path, query=_flag_query(flag, "true")),
+        "false": vanceqa_client.get(LIST.path, query=_flag_query(flag, "false")),
+        "default": vanceqa_client.get(LIST.path),
+    }
+    for value in FLAG_SPELLINGS:
+        meaning = checks.flag_meaning(value)
+        assert meaning is not None, value
+        exchange = vanceqa_client.get(LIST.path, query={flag: value})
+        label = f"{flag}={meaning}" if meaning != "default" else f"no {flag}"
+        checks.PARAM_SPELLING(exchange, flag=flag, value=value, meant=meant[meaning], meaning=label)
+
+
+@checks.PARAM_SUPERSET.mark(operation="listKittens")
 @pytest.mark.parametrize("flag", sorted(WIDENING))
 def test_flag_superset(flag, vanceqa_client):
     default = vanceqa_client.get(LIST.path)
     widened = vanceqa_client.get(LIST.path, query=_flag_query(flag, WIDENING[flag]))
-    checks.get("param_superset")(default, widened, flag=f"{flag}={WIDENING[flag]}")
+    checks.PARAM_SUPERSET(default, widened, flag=f"{flag}={WIDENING[flag]}")
 
 
 def _id_operation(operation_id, target):
@@ -76,7 +94,7 @@ def _id_operation(operation_id, target):
     return CONTRACT.operation(operation_id)
 
 
-@pytest.mark.conformance("id_unknown")
+@checks.ID_UNKNOWN.mark()
 @pytest.mark.parametrize("operation", ID_OPERATIONS)
 def test_unknown_id(operation, vanceqa_target, vanceqa_inventory, vanceqa_client):
     op = _id_operation(operation, vanceqa_target)
@@ -84,12 +102,12 @@ def test_unknown_id(operation, vanceqa_target, vanceqa_inventory, vanceqa_client
 
     @given(kitten_id=st.integers(min_value=floor, max_value=floor + 10**9))
     def run(kitten_id: int) -> None:
-        checks.get("id_unknown")(vanceqa_client.request(op.method, path_for(op, kitten_id)))
+        checks.ID_UNKNOWN(vanceqa_client.request(op.method, path_for(op, kitten_id)))
 
     run()
 
 
-@pytest.mark.conformance("id_malformed")
+@checks.ID_MALFORMED.mark()
 @pytest.mark.parametrize("operation", ID_OPERATIONS)
 def test_malformed_id(operation, vanceqa_target, vanceqa_client):
     op = _id_operation(operation, vanceqa_target)
@@ -97,18 +115,18 @@ def test_malformed_id(operation, vanceqa_target, vanceqa_client):
     @given(raw=malformed_ids())
     def run(raw: str) -> None:
         path = path_for(op, encode_segment(raw))
-        checks.get("id_malformed")(vanceqa_client.request(op.method, path))
+        checks.ID_MALFORMED(vanceqa_client.request(op.method, path))
 
     run()
 
 
-@pytest.mark.conformance("id_huge")
+@checks.ID_HUGE.mark()
 @pytest.mark.parametrize("operation", ID_OPERATIONS)
 def test_huge_id(operation, vanceqa_target, vanceqa_client):
     op = _id_operation(operation, vanceqa_target)
 
     @given(raw=huge_ids())
     def run(raw: str) -> None:
-        checks.get("id_huge")(vanceqa_client.request(op.method, path_for(op, raw)))
+        checks.ID_HUGE(vanceqa_client.request(op.method, path_for(op, raw)))
 
     run()

@@ -18,7 +18,6 @@ from vanceqa.conformance.suite import CONTRACT, path_for, require_delete
 
 ITEM = CONTRACT.operation("getKitten")
 LIST = CONTRACT.operation("listKittens")
-pytestmark = pytest.mark.conformance("state", stage=2)
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,7 @@ def deleted(vanceqa_target, vanceqa_client, vanceqa_mock) -> Deleted:
         vanceqa_mock.reset()  # the bundled mock only: earlier generated DELETEs are undone
     for kitten_id in delete_ids:
         # Live for the regular token, which sends the DELETE: a kitten hidden for admins
-        # answers it 403, rightly (decision 3).
+        # answers it 403, rightly (reading 3).
         if vanceqa_client.get(path_for(ITEM, kitten_id)).status == 200:
             answer = vanceqa_client.request("DELETE", path_for(ITEM, kitten_id))
             return Deleted(kitten_id, answer)
@@ -64,39 +63,39 @@ def deleted(vanceqa_target, vanceqa_client, vanceqa_mock) -> Deleted:
     )
 
 
-@pytest.mark.conformance("state_delete_answer", operation="deleteKitten", stage=2)
+@checks.STATE_DELETE_ANSWER.mark(operation="deleteKitten", stage=2)
 def test_delete_answer(deleted, vanceqa_contract):
-    checks.get("state_delete_answer")(
+    checks.STATE_DELETE_ANSWER(
         deleted.answer, contract=vanceqa_contract, kitten_id=deleted.kitten_id
     )
 
 
-@pytest.mark.conformance("state_get_after_delete", operation="getKitten", stage=2)
+@checks.STATE_GET_AFTER_DELETE.mark(operation="getKitten", stage=2)
 def test_get_after_delete(deleted, vanceqa_client):
-    checks.get("state_get_after_delete")(vanceqa_client.get(path_for(ITEM, deleted.kitten_id)))
+    checks.STATE_GET_AFTER_DELETE(vanceqa_client.get(path_for(ITEM, deleted.kitten_id)))
 
 
-@pytest.mark.conformance("state_gone_from_lists", operation="listKittens", stage=2)
+@checks.STATE_GONE_FROM_LISTS.mark(operation="listKittens", stage=2)
 def test_gone_from_lists(deleted, vanceqa_target, vanceqa_client):
     exchanges = _lists(vanceqa_client, vanceqa_target)
-    checks.get("state_gone_from_lists")(exchanges, kitten_id=deleted.kitten_id)
+    checks.STATE_GONE_FROM_LISTS(exchanges, kitten_id=deleted.kitten_id)
 
 
-@pytest.mark.conformance("state_repeat_delete", operation="deleteKitten", stage=2)
+@checks.STATE_REPEAT_DELETE.mark(operation="deleteKitten", stage=2)
 def test_repeat_delete(deleted, vanceqa_client):
     exchange = vanceqa_client.request("DELETE", path_for(ITEM, deleted.kitten_id))
-    checks.get("state_repeat_delete")(exchange)
+    checks.STATE_REPEAT_DELETE(exchange)
 
 
-@pytest.mark.conformance("shape_content_type", operation="deleteKitten", stage=2)
+@checks.SHAPE_CONTENT_TYPE.mark(operation="deleteKitten", stage=2)
 def test_delete_and_gone_are_json(deleted, vanceqa_client):
-    checks.get("shape_content_type")(deleted.answer)
+    checks.SHAPE_CONTENT_TYPE(deleted.answer)
     gone = vanceqa_client.get(path_for(ITEM, deleted.kitten_id))
-    checks.get("shape_content_type")(gone)
-    checks.get("shape_body_schema")(gone, contract=CONTRACT, operation_id="getKitten")
+    checks.SHAPE_CONTENT_TYPE(gone)
+    checks.SHAPE_BODY_SCHEMA(gone, contract=CONTRACT, operation_id="getKitten")
 
 
-@pytest.mark.conformance("state_machine", operation="*", stage=3)
+@checks.STATE_MACHINE.mark(operation="*", stage=3)
 def test_state_machine(vanceqa_target, vanceqa_client, vanceqa_mock, vanceqa_inventory):
     target, client, mock = vanceqa_target, vanceqa_client, vanceqa_mock
     if mock is not None:
@@ -133,18 +132,18 @@ def test_state_machine(vanceqa_target, vanceqa_client, vanceqa_mock, vanceqa_inv
         def get(self, kitten_id: int, reader: str) -> None:
             exchange = client.get(path_for(ITEM, kitten_id), token=reader)
             if kitten_id in self.gone:
-                checks.get("state_get_after_delete")(exchange)
+                checks.STATE_GET_AFTER_DELETE(exchange)
             else:
-                checks.get("state_live_listed")(exchange, listed=True, kitten_id=kitten_id)
+                checks.STATE_LIVE_LISTED(exchange, listed=True, kitten_id=kitten_id)
 
         @stateful.rule(flags=st.sampled_from(FLAG_COMBINATIONS), reader=st.sampled_from(readers))
         def list_kittens(self, flags: tuple[bool, bool], reader: str) -> None:
             exchange = client.get(LIST.path, query=flag_query(*flags), token=reader)
             for kitten_id in delete_ids:
                 if kitten_id in self.gone:
-                    checks.get("state_gone_from_lists")([exchange], kitten_id=kitten_id)
+                    checks.STATE_GONE_FROM_LISTS([exchange], kitten_id=kitten_id)
                 elif listed_at_start(kitten_id, flags, reader):
-                    live = checks.get("state_live_listed")
+                    live = checks.STATE_LIVE_LISTED
                     checks.expect_status(live, exchange, {200}, "a list")
                     ids = checks.ids_of(live, exchange, checks.json_body(live, exchange))
                     live(exchange, listed=kitten_id in ids, kitten_id=kitten_id)
@@ -153,9 +152,9 @@ def test_state_machine(vanceqa_target, vanceqa_client, vanceqa_mock, vanceqa_inv
         def delete(self, kitten_id: int) -> None:
             exchange = client.request("DELETE", path_for(ITEM, kitten_id))
             if kitten_id in self.gone:
-                checks.get("state_repeat_delete")(exchange)
+                checks.STATE_REPEAT_DELETE(exchange)
             else:
-                checks.get("state_delete_answer")(exchange, contract=CONTRACT, kitten_id=kitten_id)
+                checks.STATE_DELETE_ANSWER(exchange, contract=CONTRACT, kitten_id=kitten_id)
                 self.gone.add(kitten_id)
 
         @stateful.invariant()
@@ -163,6 +162,6 @@ def test_state_machine(vanceqa_target, vanceqa_client, vanceqa_mock, vanceqa_inv
             if self.gone:
                 exchange = client.get(LIST.path)
                 for kitten_id in self.gone:
-                    checks.get("state_gone_from_lists")([exchange], kitten_id=kitten_id)
+                    checks.STATE_GONE_FROM_LISTS([exchange], kitten_id=kitten_id)
 
-    stateful.run_state_machine_as_test(DeleteMachine)
+    checks.STATE_MACHINE(lambda: stateful.run_state_machine_as_test(DeleteMachine))

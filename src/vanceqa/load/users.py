@@ -54,7 +54,7 @@ class ContractUser(User):
         target = self.state.target
         route = self.state.route
         self.connection = Connection(route)
-        # No Accept header: leaving it out must give JSON (decision 9).
+        # No Accept header: leaving it out must give JSON (reading 9).
         self.headers = route.request_headers(target.api_token)
         self.admin_headers = route.request_headers(target.admin_token)
         self.max_body = target.max_body
@@ -67,7 +67,7 @@ class ContractUser(User):
         self.gone_ok: frozenset[int] = (
             frozenset({200, 404, 410}) if self.state.enabled("delete") else OK
         )
-        # Whether hidden kittens appear in a regular list is not documented (decision 3):
+        # Whether hidden kittens appear in a regular list is not documented (reading 3):
         # a listed id may be hidden, and a regular token then gets the documented 403.
         self.listed_ok: frozenset[int] = self.gone_ok | {403}
 

@@ -203,3 +203,44 @@ def test_a_run_that_will_not_stop_is_stopped_by_its_deadline(tmp_path: Path) -> 
     assert data["overrun"].startswith("still running 13s after the start (run time 3s)")
     assert data["overall"]["requests"] >= 1
     assert "overran: still running" in result.out
+
+
+STUBBORN = '''
+import gevent
+from locust import task
+
+from vanceqa.load.plugin import VanceqaShape
+from vanceqa.load.users import ContractUser
+
+
+class StubbornUser(ContractUser):
+    """A scenario that survives every kill (a bug no locustfile should have)."""
+
+    scenario = "browse"
+
+    @task
+    def stubborn(self):
+        self.call("listKittens", "/api/kittens")
+        while True:
+            try:
+                gevent.sleep(600)
+            except gevent.GreenletExit:
+                pass
+'''
+
+
+def test_users_that_survive_a_kill_still_do_not_keep_the_process(tmp_path: Path) -> None:
+    """Locust itself would wait for them forever: the run's deadline writes load.json and
+    ends the process 2 x STOP_GRACE_S after the run time."""
+    locustfile = tmp_path / "stubborn.py"
+    locustfile.write_text(STUBBORN)
+    cmd = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--only-summary"]
+    cmd += ["-t", "3s", "--report-dir", str(tmp_path), "--slo", "none"]
+    result = run_bounded(cmd, tmp_path, clean_env(VANCEQA_API_TOKEN=""), run_bound_s(3, 10))
+    assert result.code == 5, result.explain()
+    assert_clean(result)
+    data = load_json(tmp_path)
+    assert data["exit_code"] == 5
+    assert data["overrun"].startswith("still running 13s after the start")
+    assert data["overall"]["requests"] >= 1
+    assert "overran: still running" in result.out

@@ -17,8 +17,10 @@ lone process), the `Aggregate` of all of them. The life of a run:
 
 Every run ends on time: the shape ends at the run time and locust stops the users,
 cutting off the requests in flight (recorded as such). Should the run still be going
-`STOP_GRACE_S` later (a user that ignores the stop, a slow listener), the deadline
-greenlet stops it and load.json says it overran (exit 5).
+`STOP_GRACE_S` later (a task that outlives the stop, a slow listener), the deadline
+greenlet kills the users and load.json says the run overran (exit 5); should even that
+not end it (a user that survives a kill), it writes load.json and ends the process
+`STOP_GRACE_S` after that.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from vanceqa.errors import UsageError
 from vanceqa.load import report
 from vanceqa.load.metrics import Aggregate, Collector
 from vanceqa.load.options import STOP_GRACE_S, LoadOptions, add_options
+from vanceqa.load.outcome import EXIT_OVERRUN
 from vanceqa.load.shapes import shape_from_json
 from vanceqa.load.slo import evaluate, load_slo
 from vanceqa.load.state import LoadState, state_of
@@ -340,6 +343,29 @@ def _overran(state: LoadState, limit: float) -> None:
         gevent.spawn(runner.quit)
     else:  # stuck stopping (users ignoring the stop): cut them off
         runner.user_greenlets.kill(block=False)
+    gevent.sleep(STOP_GRACE_S)
+    # Still here, so test_stop never came: users that survive even a kill. End the
+    # process with what was measured rather than never.
+    log.error("vanceqa: the users did not stop; ending the process")
+    _close_books(state)
+    state.finish()
+    if state.document is not None:
+        print(redact_text("\n".join(report.summary_lines(state.document)), state.secrets))
+    state.mock_stack.close()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(state.exit_code if state.exit_code is not None else EXIT_OVERRUN)
+
+
+def _close_books(state: LoadState) -> None:
+    """test_stop's bookkeeping, for a stop that never completed."""
+    if state.stopped_at is not None:
+        return
+    state.stopped_at = time.time()
+    if not state.is_master:
+        _stop_local(state)
+    if state.is_local:
+        state.aggregate.add(state.collector.delta(final=True))
 
 
 def _watch(state: LoadState) -> None:
@@ -380,7 +406,15 @@ def on_quitting(environment: Any, **_: Any) -> None:
         return
     try:
         if state.started_at is not None and state.stopped_at is None:
-            environment.runner.stop()  # interrupted (Ctrl-C): stop, collect, then judge
+            # Interrupted (Ctrl-C, SIGTERM): stop, collect, then judge; users that will
+            # not stop are given up on after STOP_GRACE_S, keeping what was measured.
+            with gevent.Timeout(STOP_GRACE_S, False):
+                environment.runner.stop()
+            if state.stopped_at is None:
+                state.overrun = state.overrun or (
+                    f"the users did not stop within {STOP_GRACE_S:g}s of the interruption"
+                )
+                _close_books(state)
         state.finish()
     finally:
         state.mock_stack.close()

@@ -25,6 +25,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     ),
     "check": ("vanceqa.conformance.cli", "run the conformance suites and write their reports"),
     "load": ("vanceqa.load.cli", "run a locust load test with HDR latencies and SLO gates"),
+    "capacity": (
+        "vanceqa.load.capacity.cli",
+        "find the highest request rate the target sustains within its SLOs",
+    ),
     "report": ("vanceqa.report.report_command", "rebuild reports/index.html from result files"),
     "mock": ("vanceqa.mock.cli", "serve the bundled mock of the API on a real socket"),
     "docs": ("vanceqa.docs.cli", "parse the Slate docs, find drift, run their examples"),

@@ -41,7 +41,14 @@ from vanceqa.load.outcome import (
     EXIT_USAGE,
     WITH_RESULTS,
 )
-from vanceqa.load.shapes import DEFAULT_SHAPE, LoadShape, plan_shape, shape_help, shape_names
+from vanceqa.load.shapes import (
+    DEFAULT_SHAPE,
+    SHAPES,
+    LoadShape,
+    plan_shape,
+    shape_help,
+    shape_names,
+)
 from vanceqa.load.slo import load_slo
 from vanceqa.load.units import (
     check_mock_faults,
@@ -123,6 +130,8 @@ def _validate(
 ) -> tuple[LoadShape, str | None]:
     """Check every option before starting anything; returns (the shape, SLO path)."""
     run_time = parse_positive_duration(args.run_time, what="--run-time") if args.run_time else None
+    if SHAPES[args.shape].command != "load":
+        raise UsageError(f"--shape {args.shape} runs as `vanceqa {SHAPES[args.shape].command}`")
     shape = plan_shape(
         args.shape,
         users=args.users,

@@ -130,6 +130,7 @@ class LoadOptions:
                 spawn_rate=options.spawn_rate,
                 run_time_s=run_time,
                 rate=options.rate,
+                extra=vars(options),  # a shape's own options (the capacity search's)
             ),
             slo_path=slo,
             report_dir=options.report_dir,

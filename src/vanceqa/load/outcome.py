@@ -11,6 +11,17 @@
          by its deadline (in locust), or killed by `vanceqa load`'s last-resort bound
     130  interrupted (Ctrl-C)
 
+The capacity search (`vanceqa capacity`, `--shape capacity`) keeps 0-5 and 130 and adds
+what its answer is, when it is not a capacity found within the SLOs:
+
+    0    a capacity was found (the SLO limited it); with --expect-at-least R: the
+         steps proved a capacity of at least R, whatever limited the search
+    4    with --expect-at-least R: the steps proved the capacity is below R
+    6    start_rate: even the start rate broke the SLO (the capacity lies below it)
+    7    max_rate: nothing broke up to --max-rate (the capacity is at least that)
+    8    generator: the load generator, not the server, was the limit
+    9    time_budget: the budget ran out before the search ended
+
 Whatever the code, load.json holds what was measured (except for 2, and for 3 from the
 preflight: nothing was measured), and says why the run ended where it did.
 Pure Python: `vanceqa load` and the locust plugin both read it.
@@ -31,8 +42,15 @@ EXIT_UNAVAILABLE = TargetUnavailable.exit_code
 EXIT_BREACH = EXIT_SLO_BREACH
 EXIT_OVERRUN = 5
 EXIT_INTERRUPTED = 130
-# Codes with which locust has written a load.json worth keeping.
-WITH_RESULTS = frozenset({EXIT_OK, EXIT_INCOMPLETE, EXIT_UNAVAILABLE, EXIT_BREACH, EXIT_OVERRUN})
+EXIT_START_RATE = 6
+EXIT_MAX_RATE = 7
+EXIT_GENERATOR = 8
+EXIT_TIME_BUDGET = 9
+CAPACITY_BOUNDS = frozenset({EXIT_START_RATE, EXIT_MAX_RATE, EXIT_GENERATOR, EXIT_TIME_BUDGET})
+# Codes with which locust has written a result file (load.json, capacity.json) worth keeping.
+WITH_RESULTS = frozenset(
+    {EXIT_OK, EXIT_INCOMPLETE, EXIT_UNAVAILABLE, EXIT_BREACH, EXIT_OVERRUN, *CAPACITY_BOUNDS}
+)
 
 
 @dataclass(frozen=True)

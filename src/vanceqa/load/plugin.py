@@ -41,6 +41,7 @@ from locust.shape import LoadTestShape
 from vanceqa.client import TargetClient
 from vanceqa.errors import UsageError
 from vanceqa.load import report
+from vanceqa.load.capacity import live
 from vanceqa.load.metrics import Aggregate, Collector
 from vanceqa.load.options import STOP_GRACE_S, LoadOptions, add_options
 from vanceqa.load.outcome import EXIT_OVERRUN
@@ -350,7 +351,7 @@ def _overran(state: LoadState, limit: float) -> None:
     _close_books(state)
     state.finish()
     if state.document is not None:
-        print(redact_text("\n".join(report.summary_lines(state.document)), state.secrets))
+        print(redact_text("\n".join(_summary(state)), state.secrets))
     state.mock_stack.close()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -386,6 +387,8 @@ def _watch(state: LoadState) -> None:
         slo = state.slo
         if slo is None or not slo.aborts or state.started_at is None:
             continue
+        if state.options is not None and state.options.shape.judges_itself:
+            continue  # its steps break the SLO on purpose; it judges each one itself
         elapsed = time.time() - state.started_at
         if elapsed < slo.abort_delay_s:
             continue
@@ -426,5 +429,13 @@ def on_quit(exit_code: int, **_: Any) -> None:
     state = getattr(env, "vanceqa", None)
     if state is None or state.document is None:
         return
-    text = "\n".join(report.summary_lines(state.document))
-    print(redact_text(text, state.secrets), flush=True)
+    print(redact_text("\n".join(_summary(state)), state.secrets), flush=True)
+
+
+def _summary(state: LoadState) -> list[str]:
+    """The run's summary: a self-judging shape's own (capacity), else load.json's."""
+    assert state.document is not None
+    return state.summary or report.summary_lines(state.document)
+
+
+live.install()  # the capacity search's listeners, after the ones above

@@ -8,19 +8,31 @@ read the registry `SHAPES`; adding a shape is one class here plus its test.
 Every shape ends by its run time (each has a default, so no run is unbounded). A shape
 may end earlier by returning None from `at`, and may keep state: the plugin makes one
 object per run on the master (or lone process), calls `observe` with the merged numbers
-every few seconds and `at` once a second. Pure Python: no locust, no clock.
+every few seconds and `at` once a second. A `live` shape steers the open model's rate
+while it runs; one that `judges_itself` gives the run its own verdict (`conclude`) and
+result file instead of load.json. Pure Python: no locust, no clock.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from vanceqa.errors import UsageError
+from vanceqa.load.capacity.driver import Driver
+from vanceqa.load.capacity.settings import (
+    DEFAULT_BUDGET_S,
+    DEFAULT_MAX_RATE,
+    DEFAULT_START_RATE,
+    check_rates,
+    resolve,
+)
 from vanceqa.units import parse_rate_range
 
 if TYPE_CHECKING:
+    from vanceqa.load.capacity.driver import SearchRun
     from vanceqa.load.metrics import Aggregate
 
 DEFAULT_SHAPE = "smoke"
@@ -37,6 +49,7 @@ class ShapeOptions:
     run_time_s: float | None = None
     rate: str | None = None  # open models: 'R' or 'FROM..TO' requests/s
     max_rps: float | None = None  # the target's ceiling (--max-rps)
+    extra: Mapping[str, Any] = field(default_factory=dict)  # a shape's own options, by dest
 
 
 @dataclass
@@ -48,6 +61,9 @@ class LoadShape:
     defaults: ClassVar[str]  # for the docs table and --help, e.g. "2 users, 30 s"
     default_run_time_s: ClassVar[float]
     open_model: ClassVar[bool] = False
+    live: ClassVar[bool] = False  # the arrival rate is steered during the run, not planned
+    judges_itself: ClassVar[bool] = False  # judges the SLO per step: no abort, own verdict
+    command: ClassVar[str] = "load"  # the `vanceqa` command that runs it
 
     users: int
     spawn_rate: float
@@ -69,6 +85,11 @@ class LoadShape:
 
     def observe(self, aggregate: Aggregate) -> None:
         """The numbers so far (every few seconds): for shapes that steer by them."""
+
+    def conclude(self, exit_code: int, ended_by_itself: bool) -> tuple[int, list[str]] | None:
+        """Once the run ended: a shape that judges itself writes its result file and
+        returns its exit code and summary lines; None: the run's load.json and code."""
+        return None
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, **asdict(self)}
@@ -266,6 +287,75 @@ class OpenRamp(OpenShape):
         return start, end
 
 
+@shape
+@dataclass
+class Capacity(OpenShape):
+    """The capacity search (vanceqa.load.capacity): steps of arrival rates, judged each."""
+
+    name = "capacity"
+    help = (
+        "searches the highest arrival rate within the SLOs: --rate START..MAX, steps of "
+        "--step-time, at most --run-time (the budget); writes capacity.json"
+    )
+    defaults = "50..10000 req/s, 20 s steps, 10 m"
+    default_run_time_s = DEFAULT_BUDGET_S
+    live = True
+    judges_itself = True
+    command = "capacity"
+
+    step_time_s: float = 20.0
+    warm_up_s: float = 5.0
+    precision: float = 0.05
+    repeats: int = 2
+    expect_at_least: float | None = None
+
+    def __post_init__(self) -> None:
+        self._driver: Driver | None = None  # the master's (or lone process's) search
+
+    @classmethod
+    def rates(cls, rate: str) -> tuple[float, float]:
+        start, end = parse_rate_range(rate)
+        if start <= 0:
+            raise UsageError("--rate START..MAX: the capacity search starts above 0 req/s")
+        return start, end
+
+    @classmethod
+    def plan(cls, options: ShapeOptions) -> LoadShape:
+        _common_checks(options)
+        start, end = cls.rates(options.rate or f"{DEFAULT_START_RATE:g}..{DEFAULT_MAX_RATE:g}")
+        check_rates(start, end, options.max_rps)
+        own = resolve(options.extra)
+        run_time = options.run_time_s or cls.default_run_time_s
+        users = options.users or default_pool(start)
+        spawn_rate = options.spawn_rate or float(max(100, users))
+        return cls(
+            users,
+            spawn_rate,
+            run_time,
+            start,
+            end,
+            step_time_s=own["step_time"],
+            warm_up_s=own["warm_up"],
+            precision=own["precision"],
+            repeats=own["repeats"],
+            expect_at_least=own["expect_at_least"],
+        )
+
+    def start(self, run: SearchRun) -> None:
+        """The run began (master or lone process): the search takes the steering."""
+        self._driver = Driver(self, run)
+
+    def at(self, t: float) -> Step | None:
+        if self._driver is None:
+            return super().at(t)
+        return self._driver.at(t)
+
+    def conclude(self, exit_code: int, ended_by_itself: bool) -> tuple[int, list[str]] | None:
+        if self._driver is None:
+            return None
+        return self._driver.conclude(exit_code, ended_by_itself)
+
+
 # -- the registry's readers -----------------------------------------------------------------
 
 
@@ -291,12 +381,13 @@ def plan_shape(
     run_time_s: float | None = None,
     rate: str | None = None,
     max_rps: float | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> LoadShape:
     """A shape from the user's options; unset ones take the shape's defaults."""
     cls = SHAPES.get(name)
     if cls is None:
         raise UsageError(f"unknown shape {name!r} (one of {', '.join(SHAPES)})")
-    return cls.plan(ShapeOptions(users, spawn_rate, run_time_s, rate, max_rps))
+    return cls.plan(ShapeOptions(users, spawn_rate, run_time_s, rate, max_rps, dict(extra or {})))
 
 
 def shape_from_json(data: dict[str, Any]) -> LoadShape:

@@ -22,6 +22,7 @@ from vanceqa.client import TargetClient
 from vanceqa.contract import default_contract
 from vanceqa.errors import UsageError
 from vanceqa.load import report
+from vanceqa.load.capacity.live import live_dispatcher
 from vanceqa.load.dispatch import Dispatcher
 from vanceqa.load.exchange import Route
 from vanceqa.load.metrics import Aggregate, Collector
@@ -77,6 +78,7 @@ class LoadState:
         self.shape_ended = False  # the shape ended the run itself (not an interruption)
         self.deadline: gevent.Greenlet[..., Any] | None = None
         self.document: dict[str, Any] | None = None
+        self.summary: list[str] | None = None  # a self-judging shape's, instead of load's
         self.exit_code: int | None = None
         self.background: gevent.Greenlet[..., Any] | None = None
         self.mock_stack = contextlib.ExitStack()
@@ -226,6 +228,9 @@ class LoadState:
             raise UsageError("the locustfile has no open-model user class (an OpenLoopUser)")
         weights = {s: (w if self.enabled(s) else 0.0) for s, w in self.options.weights.items()}
         choices = pools[0].choices(weights)
+        if shape.live:  # the rate follows the search step by step (capacity.live)
+            self.dispatcher = live_dispatcher(self, choices)
+            return
         index, count = self.share
         schedule = ArrivalSchedule(shape.rate_from, shape.rate_to, shape.run_time_s, index, count)
         self.dispatcher = Dispatcher(
@@ -280,10 +285,14 @@ class LoadState:
             locust_version=locust.__version__,
             users=self.users,
         )
-        path = report.write_document(self.document, self.options.report_dir, self.secrets)
         self.exit_code = outcome.exit_code
-        self.environment.process_exit_code = outcome.exit_code
-        log.info("vanceqa: wrote %s", path)
+        own = self.options.shape.conclude(outcome.exit_code, ended_by_itself=self.shape_ended)
+        if own is None:
+            path = report.write_document(self.document, self.options.report_dir, self.secrets)
+            log.info("vanceqa: wrote %s", path)
+        else:  # a shape with a verdict of its own wrote its own file (capacity.json)
+            self.exit_code, self.summary = own
+        self.environment.process_exit_code = self.exit_code
 
 
 def state_of(environment: Any) -> LoadState:

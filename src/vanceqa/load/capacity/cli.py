@@ -1,0 +1,289 @@
+"""`vanceqa capacity`: the highest arrival rate the target sustains within its SLOs.
+
+This process never imports locust: it checks the options, starts the bundled mock when
+no target is given, preflights the target and runs `locust --shape capacity` (the
+search runs inside locust, where plain `locust` users get it too), with the target in
+VANCEQA_* variables, locust's own output in REPORT_DIR/logs/capacity-locust.log, and a
+progress display read from capacity.json as the search writes it. Then it prints the
+summary. The whole command ends within --time-budget: locust gets what is left of it
+after the start-up, minus a reserve for its own start and wrap-up.
+
+Exit codes (`vanceqa.load.outcome`, docs/capacity.md): 0 a capacity was found (and
+--expect-at-least held); 1 no verdict; 2 usage; 3 target unavailable; 4 below
+--expect-at-least; 5 overran; 6 even the start rate broke; 7 nothing broke up to
+--max-rate; 8 the load generator was the limit; 9 the time budget ran out; 130
+interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from vanceqa import resources
+from vanceqa.client import TargetClient
+from vanceqa.contract import default_contract
+from vanceqa.errors import UsageError
+from vanceqa.load.capacity import settings
+from vanceqa.load.capacity.document import FILE_NAME, summary_lines
+from vanceqa.load.capacity.progress import SearchProgress
+from vanceqa.load.options import run_bound_s
+from vanceqa.load.outcome import (
+    EXIT_INCOMPLETE,
+    EXIT_OVERRUN,
+    EXIT_UNAVAILABLE,
+    EXIT_USAGE,
+    WITH_RESULTS,
+)
+from vanceqa.load.slo import load_slo
+from vanceqa.load.units import check_mock_faults, parse_weights
+from vanceqa.mock.launcher import serve_mock
+from vanceqa.preflight import preflight
+from vanceqa.redact import redact_text
+from vanceqa.target import TargetConfig, add_target_arguments, clean_environment, target_from_args
+from vanceqa.units import parse_duration, parse_positive_duration, parse_rate
+
+SLO_ENV = "VANCEQA_SLO"
+RESERVE_S = 8.0  # of the budget, for locust's own start (imports, spawning) and wrap-up
+POLL_S = 0.5
+TERM_GRACE_S = 10.0
+LOG_NAME = "capacity-locust.log"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_target_arguments(parser, skip=("strict",))
+    parser.add_argument("-H", "--host", dest="base_url", help="same as --base-url (locust's name)")
+    search = parser.add_argument_group("capacity search")
+    search.add_argument(
+        "--slo",
+        help=f"SLO file (env {SLO_ENV}; default loadtests/slo.toml; 'none': throughput only)",
+    )
+    search.add_argument(
+        "--start-rate",
+        default=f"{settings.DEFAULT_START_RATE:g}",
+        help="the first rate offered, req/s (default %(default)s)",
+    )
+    search.add_argument(
+        "--max-rate",
+        help=f"the highest rate offered (default --max-rps, else {settings.DEFAULT_MAX_RATE:g})",
+    )
+    search.add_argument(
+        "--time-budget",
+        default=f"{settings.DEFAULT_BUDGET_S / 60:g}m",
+        help="the whole command ends within this (default %(default)s)",
+    )
+    settings.add_arguments(search)
+    load = parser.add_argument_group("load")
+    load.add_argument("--processes", type=int, help="locust worker processes on this machine")
+    load.add_argument(
+        "--report-dir", default="reports", help="where capacity.json goes (default reports)"
+    )
+    load.add_argument("--seed", type=int, help="seed of the random choices")
+    load.add_argument("--weights", help="scenario weights, e.g. browse=8,admin=1,delete=1")
+    load.add_argument("--max-lateness", help="drop a request no user could start this late (5s)")
+    load.add_argument("--locustfile", help="another locustfile (default loadtests/locustfile.py)")
+    mock = parser.add_argument_group("bundled mock (when no --base-url is given)")
+    mock.add_argument(
+        "--mock-fault",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a fault for the mock, repeatable, e.g. capacity=8x20ms",
+    )
+    mock.add_argument("--mock-workers", type=int, default=1, help="mock worker processes")
+    dist = parser.add_argument_group("distributed (workers: `vanceqa load --worker`)")
+    dist.add_argument("--master", action="store_true", help="be the master of remote workers")
+    dist.add_argument("--expect-workers", type=int, default=1, help="workers the master awaits")
+    dist.add_argument("--master-port", type=int, default=5557, help="the port workers connect to")
+    parser.add_argument(
+        "locust_args", nargs="*", metavar="-- LOCUST_ARGS", help="after --: passed to locust"
+    )
+
+
+def _slo_path(args: argparse.Namespace) -> str | None:
+    text = args.slo or os.environ.get(SLO_ENV) or str(resources.loadtests_dir() / "slo.toml")
+    if text.strip().lower() in ("none", "off"):
+        return None
+    load_slo(text, default_contract().operation_ids())  # a bad file fails before any load
+    return str(Path(text).resolve())
+
+
+def _rates(args: argparse.Namespace, target: TargetConfig) -> tuple[float, float]:
+    start = parse_rate(args.start_rate, what="--start-rate")
+    default_max = target.max_rps or settings.DEFAULT_MAX_RATE
+    max_rate = parse_rate(args.max_rate, what="--max-rate") if args.max_rate else default_max
+    settings.check_rates(start, max_rate, target.max_rps)
+    return start, max_rate
+
+
+def _validate(args: argparse.Namespace) -> None:
+    """Every other option, before anything starts."""
+    settings.resolve(vars(args))
+    if args.weights:
+        parse_weights(args.weights)
+    if args.max_lateness:
+        parse_duration(args.max_lateness, what="--max-lateness")
+    if args.processes is not None and args.processes < 1:
+        raise UsageError("--processes must be at least 1")
+    if args.processes and args.master:
+        raise UsageError("--processes runs its own workers; drop --master")
+    if args.mock_workers < 1:
+        raise UsageError("--mock-workers must be at least 1")
+    check_mock_faults(args.mock_fault)
+    locustfile = Path(args.locustfile) if args.locustfile else None
+    if locustfile is not None and not locustfile.is_file():
+        raise UsageError(f"locustfile not found: {locustfile}")
+
+
+def _command(
+    args: argparse.Namespace, rates: tuple[float, float], run_time_s: float, base_url: str
+) -> list[str]:
+    locustfile = args.locustfile or str(resources.loadtests_dir() / "locustfile.py")
+    cmd = [sys.executable, "-m", "locust", "-f", locustfile, "--headless", "--only-summary"]
+    cmd += ["--host", base_url, "--shape", "capacity", "--rate", f"{rates[0]:g}..{rates[1]:g}"]
+    cmd += ["--run-time", f"{math.floor(run_time_s)}s"]
+    cmd += ["--report-dir", str(Path(args.report_dir).resolve())]
+    for setting in settings.SETTINGS:
+        value = getattr(args, setting.name)
+        if value is not None:
+            cmd += [setting.flag, str(value)]
+    for option, value in (
+        ("--seed", args.seed),
+        ("--weights", args.weights),
+        ("--max-lateness", args.max_lateness),
+        ("--processes", args.processes),
+    ):
+        if value is not None:
+            cmd += [option, str(value)]
+    if args.master:
+        cmd += ["--master", "--expect-workers", str(args.expect_workers)]
+        cmd += ["--master-bind-port", str(args.master_port)]
+    return cmd + list(args.locust_args)
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # not there yet, or being replaced
+    return data if isinstance(data, dict) else None
+
+
+def _run_locust(
+    cmd: list[str], env: dict[str, str], log: Path, result: Path, bound: float, budget: float
+) -> int:
+    """Run locust, showing the search's progress; past `bound` seconds (a last resort:
+    the search ends itself) SIGTERM it, which makes it write capacity.json, then kill it."""
+    console = Console(highlight=False, soft_wrap=True)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w", encoding="utf-8") as output:
+        process = subprocess.Popen(cmd, env=env, stdout=output, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + bound
+        seen = 0.0
+        try:
+            with SearchProgress(console, budget) as progress:
+                while process.poll() is None and time.monotonic() < deadline:
+                    with contextlib.suppress(OSError):
+                        changed = result.stat().st_mtime
+                        if changed != seen and (data := _read(result)) is not None:
+                            seen = changed
+                            progress.update(data)
+                    time.sleep(POLL_S)
+                if (data := _read(result)) is not None:
+                    progress.update(data)
+        except KeyboardInterrupt:
+            # The terminal sent SIGINT to locust too: it writes capacity.json, then stops.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=60)
+            if process.poll() is None:
+                process.kill()
+            raise
+        if process.poll() is None:
+            print(
+                f"vanceqa capacity: error: locust was still running {bound:.0f}s after its "
+                "start; stopping it",
+                file=sys.stderr,
+            )
+            process.send_signal(signal.SIGTERM)  # no SIGINT: gevent prints a traceback
+            try:
+                process.wait(timeout=TERM_GRACE_S)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            return EXIT_OVERRUN
+        return process.returncode
+
+
+def _tail(log: Path, secrets: tuple[str, ...], lines: int = 15) -> str:
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    return redact_text("\n".join(text.splitlines()[-lines:]), secrets)
+
+
+def run(args: argparse.Namespace) -> int:
+    """`vanceqa capacity`: options checked, the target found and preflighted, the search
+    run inside locust, the summary printed, one exit code (docs/capacity.md)."""
+    began = time.monotonic()
+    target = target_from_args(args)
+    rates = _rates(args, target)
+    budget = parse_positive_duration(args.time_budget, what="--time-budget")
+    if target.time_limit_s is not None:
+        budget = min(budget, target.time_limit_s)
+    _validate(args)
+    slo = _slo_path(args)
+    report_dir = resources.ensure_report_dir(args.report_dir)
+    result = report_dir / FILE_NAME
+    with contextlib.ExitStack() as stack:
+        if target.starts_mock:
+            mock = stack.enter_context(
+                serve_mock(faults=args.mock_fault, workers=args.mock_workers)
+            )
+            target = mock.stand_in_for(target)
+        elif args.mock_fault:
+            raise UsageError("--mock-fault applies to the bundled mock only (no --base-url)")
+        with TargetClient(target) as client:
+            preflight(client)
+        run_time = budget - (time.monotonic() - began) - RESERVE_S
+        needed = settings.resolve(vars(args))
+        smallest = needed["warm_up"] + needed["step_time"] + 2.0
+        if run_time < smallest:
+            raise UsageError(
+                f"--time-budget {budget:g}s leaves {max(run_time, 0):.0f}s for the search "
+                f"after start-up; one step needs about {smallest:g}s"
+            )
+        assert target.base_url is not None
+        cmd = _command(args, rates, run_time, target.base_url)
+        print(f"vanceqa capacity: {redact_text(' '.join(cmd), target.secrets)}", flush=True)
+        env = clean_environment() | target.to_env()
+        env[SLO_ENV] = slo or "none"
+        result.unlink(missing_ok=True)  # what is read afterwards is this search's
+        log = report_dir / "logs" / LOG_NAME
+        bound = run_bound_s(run_time, target.request_timeout_s)
+        code = _run_locust(cmd, env, log, result, bound, run_time)
+        data = _read(result)
+        if data is not None and data.get("exit_code") is not None and code in WITH_RESULTS:
+            print("\n".join(summary_lines(data)), flush=True)
+            print(f"vanceqa capacity: wrote {result} (locust's log: {log})", flush=True)
+            return code
+        why = "was stopped" if code == EXIT_OVERRUN else f"exited with code {code}"
+        print(
+            f"vanceqa capacity: error: locust {why} without a final {result}; its log "
+            f"({log}) ends:\n{_tail(log, target.secrets)}",
+            file=sys.stderr,
+        )
+        if data is not None:  # the steps measured so far are kept, marked unfinished
+            print("\n".join(summary_lines(data)), flush=True)
+        return code if code in (EXIT_USAGE, EXIT_UNAVAILABLE, EXIT_OVERRUN) else EXIT_INCOMPLETE

@@ -10,8 +10,10 @@ are checked here, before any phase runs, so a typo never waits for the suites to
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
+from vanceqa.report import capacity_view
 from vanceqa.report.phases import Phase, pytest_progress
 from vanceqa.target import TargetConfig
 from vanceqa.units import parse_positive_duration, parse_rate
@@ -69,6 +71,48 @@ def load(
             timeout_s=run_time + 300,
             ok_codes=(0, EXIT_SLO_BREACH),
             meanings={EXIT_SLO_BREACH: "SLO breached", 3: "target unavailable", 5: "overran"},
+        )
+    ]
+
+
+EXPECT_ENV = "VANCEQA_EXPECT_AT_LEAST"
+
+
+def add_capacity_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("capacity phase (with --capacity)")
+    group.add_argument(
+        "--capacity-budget", default="3m", help="the capacity search's time budget (default 3m)"
+    )
+    group.add_argument("--capacity-max-rate", help="the highest rate it offers, req/s")
+    group.add_argument(
+        "--expect-at-least",
+        default=os.environ.get(EXPECT_ENV) or None,
+        help=f"fail when the capacity is below this many req/s (env {EXPECT_ENV})",
+    )
+
+
+def capacity(
+    args: argparse.Namespace, report_dir: Path, seed: int, target: TargetConfig
+) -> list[Phase]:
+    """The capacity search (`vanceqa run --capacity`): capacity.json."""
+    budget = parse_positive_duration(args.capacity_budget, what="--capacity-budget")
+    argv = ["capacity", *_common(report_dir), "--seed", str(seed), "--time-budget", f"{budget:g}s"]
+    if args.capacity_max_rate:
+        rate = parse_rate(args.capacity_max_rate, what="--capacity-max-rate")
+        argv += ["--max-rate", f"{rate:g}"]
+    if args.expect_at_least:
+        expected = parse_rate(args.expect_at_least, what="--expect-at-least")
+        argv += ["--expect-at-least", f"{expected:g}"]
+    if args.slo:
+        argv += ["--slo", args.slo]
+    return [
+        Phase(
+            "capacity",
+            argv,
+            expected_s=budget * 0.8,
+            timeout_s=budget + KILL_GRACE_S,
+            ok_codes=(0, *capacity_view.MEANINGS),
+            meanings={**capacity_view.MEANINGS, 3: "target unavailable", 5: "overran"},
         )
     ]
 

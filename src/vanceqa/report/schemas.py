@@ -184,6 +184,71 @@ DOCS: dict[str, Any] = {
     },
 }
 
+_STEP = {
+    "type": "object",
+    "required": ["step", "phase", "rate", "verdict"],
+    "properties": {
+        "step": _COUNT,
+        "phase": {"type": "string"},
+        "rate": {"type": "number"},
+        "achieved_rps": _NUM,
+        "requests": _COUNT,
+        "failures": _COUNT,
+        "throttled": _COUNT,
+        "dropped": _COUNT,
+        "latency_ms": _LATENCY,
+        "latency_corrected_ms": _LATENCY,
+        "verdict": {"type": "string"},
+        "broken": {"type": "array", "items": {"type": "string"}},
+        "generator": {"type": ["object", "null"]},
+    },
+}
+
+CAPACITY: dict[str, Any] = {
+    "type": "object",
+    "required": ["format", "steps"],
+    "properties": {
+        **_COMMON,
+        "format": {"type": "string", "pattern": "^vanceqa\\.capacity/1$"},
+        "status": _STR,
+        "capacity_rps": _NUM,
+        "held_rps": _NUM,
+        "broke_at_rps": _NUM,
+        "limited_by": {
+            "enum": [
+                "slo",
+                "generator",
+                "max_rate",
+                "time_budget",
+                "start_rate",
+                "interrupted",
+                None,
+            ]
+        },
+        "answer": _STR,
+        "settings": {"type": "object", "additionalProperties": {"type": ["number", "null"]}},
+        "slo": {
+            "type": ["object", "null"],
+            "properties": {
+                "file": _STR,
+                "thresholds": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+        "first_broken": {
+            "type": ["object", "null"],
+            "properties": {"threshold": _STR, "rate": _NUM, "measured": _NUM, "unit": _STR},
+        },
+        "confirmation": {
+            "type": "object",
+            "properties": {"repeats": _COUNT, "agreed": _COUNT, "failed_candidates": _COUNT},
+        },
+        "expect_at_least": _NUM,
+        "expectation_met": {"type": ["boolean", "null"]},
+        "steps": {"type": "array", "items": _STEP},
+        "exit_code": {"type": ["integer", "null"]},
+    },
+}
+
 RUN: dict[str, Any] = {
     "type": "object",
     "required": ["format", "phases"],

@@ -16,7 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vanceqa.report import conformance_view, docs_view, load_view, plans, schemas, verdict
+from vanceqa.report import (
+    capacity_view,
+    conformance_view,
+    docs_view,
+    load_view,
+    plans,
+    schemas,
+    verdict,
+)
 from vanceqa.report.phases import Phase
 from vanceqa.report.results import JSON, conformance_summary, load_error_rate, overall_stats
 from vanceqa.report.verdict import PhaseVerdict
@@ -142,5 +150,25 @@ SECTIONS: tuple[Section, ...] = (
         command="docs",
         cli="docs/cli.py",
         plan=plans.docs,
+    ),
+    Section(
+        name="capacity",
+        title="Capacity",
+        result_file="capacity.json",
+        schema=schemas.CAPACITY,
+        judge=capacity_view.judge,
+        view=capacity_view.section,
+        command="capacity",
+        cli="load/capacity/cli.py",
+        plan=plans.capacity,
+        add_options=plans.add_capacity_options,
+        opt_in=True,
+        keeps_exit_code=True,
+        history=capacity_view.history,
+        # Only capacities found within the SLO are compared; a drop beyond the margin is a
+        # regression (the search's own precision is 5% by default).
+        figures=(Figure("capacity_rps", "capacity", higher_is_worse=False, unit="/s"),),
+        comparable=capacity_view.comparable,
+        css=capacity_view.CSS,
     ),
 )

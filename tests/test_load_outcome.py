@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from vanceqa.load.metrics import Aggregate, Collector
 from vanceqa.load.outcome import (
+    CAPACITY_BOUNDS,
     EXIT_BREACH,
     EXIT_INCOMPLETE,
     EXIT_OK,
@@ -109,4 +110,6 @@ def test_overrun_and_nothing_to_judge() -> None:
         judge(aggregate, [], end=105.0, duration_s=60, request_timeout_s=10).exit_code
         == EXIT_INCOMPLETE
     )
-    assert {EXIT_OK, EXIT_INCOMPLETE, EXIT_UNAVAILABLE, EXIT_BREACH, EXIT_OVERRUN} == WITH_RESULTS
+    assert {
+        EXIT_OK, EXIT_INCOMPLETE, EXIT_UNAVAILABLE, EXIT_BREACH, EXIT_OVERRUN, *CAPACITY_BOUNDS
+    } == WITH_RESULTS  # fmt: skip

@@ -73,7 +73,7 @@ def test_open_shapes() -> None:
 def test_errors_name_the_registered_shapes() -> None:
     with pytest.raises(UsageError, match=r"unknown shape 'wave' \(one of smoke, ramp, spike"):
         plan_shape("wave")
-    with pytest.raises(UsageError, match=r"--rate is for the open models \(open, open-ramp\)"):
+    with pytest.raises(UsageError, match=r"--rate is for the open models \(capacity, open, open"):
         plan_shape("soak", rate="10")
     for bad in ({"users": 0}, {"spawn_rate": 0.0}):
         with pytest.raises(UsageError):
@@ -92,8 +92,9 @@ def test_max_rps_refuses_an_open_rate_above_it_and_paces_closed_shapes() -> None
 
 
 def test_help_and_name_lists_come_from_the_registry() -> None:
-    assert shape_names() == tuple(SHAPES) == ("smoke", "ramp", "spike", "soak", "open", "open-ramp")
-    assert open_shapes() == {"open", "open-ramp"}
+    assert shape_names() == tuple(SHAPES)
+    assert shape_names() == ("smoke", "ramp", "spike", "soak", "open", "open-ramp", "capacity")
+    assert open_shapes() == {"open", "open-ramp", "capacity"}
     text = shape_help().replace("%%", "%")  # argparse reads % as a format
     for name, cls in SHAPES.items():
         assert f"{name}: {cls.help} ({cls.defaults})" in text
@@ -139,7 +140,7 @@ def test_a_new_shape_is_one_class(registry: dict[str, type[LoadShape]]) -> None:
     plan = plan_shape("stairs")
     assert [plan.at(t) for t in (0, 1, 2, 3)] == [(1, 1.0), (2, 1.0), (3, 1.0), None]
     assert plan.run_time_s == 60.0  # ended early, long before its bound
-    with pytest.raises(UsageError, match=r"one of smoke, ramp, .*, open-ramp, stairs"):
+    with pytest.raises(UsageError, match=r"one of smoke, ramp, .*, open-ramp, capacity, stairs"):
         plan_shape("stair")
     with pytest.raises(ValueError, match="two load shapes are named 'stairs'"):
         shape(Stairs)

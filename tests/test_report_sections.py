@@ -85,7 +85,7 @@ def speed_file(folder: Path, top: float, expected: float = 0) -> None:
 
 def test_the_built_in_sections_are_declared_once_each() -> None:
     names = [s.name for s in SECTIONS]
-    assert names == ["conformance", "load", "docs"]
+    assert names == ["conformance", "load", "docs", "capacity"]
     for attribute in ("name", "result_file", "command"):
         values = [getattr(s, attribute) for s in SECTIONS]
         assert len(set(values)) == len(values), f"two sections share a {attribute}"

@@ -146,11 +146,15 @@ class Driver:
             self._stop(TIME_BUDGET, "the time budget ran out")
             return None
         step = self.current
-        if step is not None and now >= step.offer_end:
-            self.run.refresh()
-            if self._drained(step) or now - step.offer_end >= self.max_gap_s:
-                self._judge(step, now)
-                self.current = None
+        if step is not None:
+            self.run.refresh()  # each second: the generator's numbers cover the whole step
+        if (
+            step is not None
+            and now >= step.offer_end
+            and (self._drained(step) or now - step.offer_end >= self.max_gap_s)
+        ):
+            self.current = None
+            self._judge(step, now)
         if self.current is None and not self._start_next(t, now):
             return None
         return self.users, float(max(100, 10 * self.users))
@@ -299,6 +303,21 @@ class Driver:
 
     def conclude(self, run_exit_code: int, ended_by_itself: bool) -> tuple[int, list[str]]:
         """The search's exit code and summary, once the run ended; capacity.json written."""
+        if self.current is not None:  # the run ended during a step: it is not judged
+            step = self.current
+            self.current = None
+            self.steps.append(
+                {
+                    "step": step.number,
+                    "phase": step.planned.phase,
+                    "rate": step.planned.rate,
+                    "started_s": round(step.started_t, 3),
+                    "duration_s": step.duration_s,
+                    "verdict": "cut",
+                    "broken": [],
+                    "note": "the run ended during this step: not judged",
+                }
+            )
         if not self.done:
             why = TIME_BUDGET if ended_by_itself else INTERRUPTED
             self.search.stop(why)

@@ -8,7 +8,8 @@
               `step`): noise on a shared machine breaks a step now and then, and one
               break would end the ramp or halve the interval for good. The recheck's
               verdict stands. A break the load generator caused is always rechecked,
-              and breaking that way again ends the search ("generator")
+              and breaking that way again ends the search ("generator"). A confirming
+              repeat that breaks is not rechecked: it is the second opinion already
     confirm   the rate found is offered `repeats` times more; a repeat that breaks
               makes it the new upper bound and the search goes on below it
 
@@ -133,7 +134,13 @@ class Search:
                 return
             self.overturned += result.held
             planned = original  # the recheck's verdict stands for the step it repeated
-        elif not result.held and (result.generator or not result.decisive):
+        elif (
+            not result.held
+            and (result.generator or not result.decisive)
+            and (
+                planned.phase != CONFIRM or result.generator  # a repeat is evidence enough
+            )
+        ):
             self.recheck_of = planned
             self.rechecks += 1
             return

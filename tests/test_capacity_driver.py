@@ -29,8 +29,15 @@ OPS = default_contract().operation_ids()
 class SimulatedRun:
     """A server of `capacity` req/s (20 ms each; past it, a queue that grows), and us."""
 
-    def __init__(self, capacity: float, slo: str = "p(99) < 100ms", drain_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        capacity: float,
+        slo: str = "p(99) < 100ms",
+        drain_s: float = 1.0,
+        service_s: float = 0.02,
+    ) -> None:
         self.capacity = capacity
+        self.service_s = service_s
         self.slo = SLO("test", (parse_threshold(slo),))
         self.request_timeout_s = 10.0
         self.max_lateness_s = 5.0
@@ -96,7 +103,7 @@ class SimulatedRun:
                 self._carry = arrivals + self._carry - whole
                 into = self.now - self.offer_started
                 over = max(0.0, self.rate / self.capacity - 1.0)
-                latency = 0.02 + over * into  # the queue grows with the excess
+                latency = self.service_s + over * into  # the queue grows with the excess
                 for _ in range(whole):
                     self.scheduled += 1
                     answered = self.now + latency
@@ -255,9 +262,7 @@ def test_the_run_s_own_code_speaks_first() -> None:
     assert run.published[-1]["exit_code"] == EXIT_UNAVAILABLE
 
 
-def test_users_are_spawned_before_a_higher_step_starts() -> None:
-    run = SimulatedRun(capacity=10_000)
-    shape = plan(rate="100..1600")
+def pools(run: SimulatedRun, shape: Capacity) -> list[int]:
     shape.start(run)
     users: list[int] = []
     t = 0.0
@@ -265,8 +270,20 @@ def test_users_are_spawned_before_a_higher_step_starts() -> None:
         users.append(step[0])
         run.advance(1.0)
         t += 1
-    assert users == sorted(users)  # the pool never shrinks
-    assert users[-1] == math.ceil(1600 * 0.15) + 10  # p(99) < 100ms: 150 ms of arrivals
+    return users
+
+
+def test_the_pool_grows_before_a_higher_step_and_never_shrinks() -> None:
+    users = pools(SimulatedRun(capacity=10_000), plan(rate="100..1600"))
+    assert users == sorted(users)
+    assert users[-1] == math.ceil(1600 * 0.1) + 10  # 20 ms answers: 100 ms of arrivals
+
+
+def test_the_pool_follows_the_latency_measured_within_the_slo_s_limits() -> None:
+    slow = SimulatedRun(capacity=10_000, slo="p(99) < 5s", service_s=0.1)
+    assert pools(slow, plan(rate="100..400"))[-1] == pytest.approx(400 * 0.3 + 10, abs=2)
+    tight = SimulatedRun(capacity=10_000, slo="p(99) < 100ms", service_s=0.09)
+    assert pools(tight, plan(rate="100..400"))[-1] == math.ceil(400 * 0.15) + 10  # the SLO's
 
 
 def test_without_a_start_the_shape_is_a_plain_bounded_shape() -> None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -127,6 +128,15 @@ def on_init(environment: Any, **_: Any) -> None:
         _fail(exc.exit_code, str(exc), state.secrets)
     if isinstance(runner, MasterRunner):
         runner.register_message("vanceqa_final", _on_final)
+    # locust 2.47 installs its SIGTERM handler only once a shape test is over, so until
+    # then SIGTERM killed the process with nothing written (and the bundled mock left
+    # running). Quit as on Ctrl-C: stop, judge, write the result file, exit.
+    gevent.signal_handler(signal.SIGTERM, _terminated, environment)
+
+
+def _terminated(environment: Any) -> None:
+    log.warning("vanceqa: SIGTERM: stopping the run and keeping what it measured")
+    gevent.spawn(environment.runner.quit)
 
 
 class VanceqaShape(LoadTestShape):

@@ -203,11 +203,16 @@ def _run_locust(
                 if (data := _read(result)) is not None:
                     progress.update(data)
         except KeyboardInterrupt:
-            # The terminal sent SIGINT to locust too: it writes capacity.json, then stops.
+            # Locust may have had the terminal's SIGINT too; SIGTERM makes sure it stops
+            # the search, writes capacity.json ("interrupted") and ends.
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGTERM)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=60)
             if process.poll() is None:
                 process.kill()
+            if (data := _read(result)) is not None:
+                print("\n".join(summary_lines(data)), flush=True)
             raise
         if process.poll() is None:
             print(

@@ -217,7 +217,8 @@ def step_line(step: dict[str, Any]) -> str:
     corrected = step.get("latency_corrected_ms") or {}
     generator = step.get("generator") or {}
     cpu = generator.get("cpu_max")
-    verdict = step["verdict"] + (" (generator)" if generator.get("limited") else "")
+    limited = step["verdict"] == "broke" and generator.get("limited")
+    verdict = step["verdict"] + (" (generator)" if limited else "")
     if step.get("broken") and step["verdict"] == "broke":
         verdict += ": " + ", ".join(step["broken"])
     achieved = step.get("achieved_rps")

@@ -49,6 +49,8 @@ from vanceqa.load.slo import SLO
 log = logging.getLogger("vanceqa.load")
 
 GAP_ALLOWANCE_S = 2.0  # a drain also waits for the next numbers of each process
+INITIAL_LATENCY_S = 0.05
+POOL_LATENCIES = 3.0
 
 
 class SearchRun(Protocol):
@@ -112,6 +114,7 @@ class Driver:
             warm_up=plan.warm_up_s > 0,
         )
         self.pool_s = pool_seconds(run.slo, run.request_timeout_s)
+        self.latency_s = INITIAL_LATENCY_S  # the server's raw p99, as last measured
         self.users = self.pool_for(plan.rate_from)
         self.before = Snapshot()
         self.steps: list[dict[str, Any]] = []
@@ -122,8 +125,12 @@ class Driver:
         self.last_t = 0.0
 
     def pool_for(self, rate: float) -> int:
-        """Users for a rate: its arrivals over `pool_s`, plus ten."""
-        return math.ceil(rate * self.pool_s) + 10
+        """Users for a rate, by Little's law: its arrivals over three times the latency last
+        measured (at least 100 ms, at most what the SLO's latency limits allow), plus ten.
+        A pool too small shows as requests sent late while the server held: the step is
+        then rechecked, with the pool sized from its own latencies."""
+        covered = min(self.pool_s, max(0.1, POOL_LATENCIES * self.latency_s))
+        return math.ceil(rate * covered) + 10
 
     @property
     def max_gap_s(self) -> float:
@@ -157,7 +164,7 @@ class Driver:
             self._judge(step, now)
         if self.current is None and not self._start_next(t, now):
             return None
-        return self.users, float(max(100, 10 * self.users))
+        return self.users, float(max(100, self.users))  # the pool within a second
 
     def _start_next(self, t: float, now: float) -> bool:
         planned = self.search.next()
@@ -228,6 +235,9 @@ class Driver:
         overall = numbers.totals(OVERALL)
         assert overall is not None
         self.gaps.append(now - step.offer_end)
+        raw_p99 = (summary_ms(overall.raw) or {}).get("p99")
+        if raw_p99 is not None:
+            self.latency_s = raw_p99 / 1000.0
         self.steps.append(
             {
                 "step": step.number,

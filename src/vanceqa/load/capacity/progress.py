@@ -24,7 +24,7 @@ def plain_line(step: dict[str, Any]) -> str:
     verdict = step["verdict"]
     if step.get("broken") and verdict == "broke":
         verdict += " (" + ", ".join(step["broken"]) + ")"
-    if (step.get("generator") or {}).get("limited"):
+    if verdict.startswith("broke") and (step.get("generator") or {}).get("limited"):
         verdict += " (the load generator was the limit)"
     achieved = step.get("achieved_rps")
     return (

@@ -274,7 +274,9 @@ def judge(
         rows.append(row)
     expected = offered * seconds
     share = completed_count / expected if expected else None
-    achieved_ok = seconds > 0 and completed_count >= ACHIEVED_SHARE * expected - ACHIEVED_SLACK
+    achieved_ok = (
+        completed_count >= ACHIEVED_SHARE * expected - ACHIEVED_SLACK if seconds > 0 else None
+    )
     rows.append(
         {
             "scope": OVERALL,

@@ -190,15 +190,16 @@ def _run_locust(
     with log.open("w", encoding="utf-8") as output:
         process = subprocess.Popen(cmd, env=env, stdout=output, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + bound
-        seen = 0.0
+        seen = -1.0
         try:
             with SearchProgress(console, budget) as progress:
                 while process.poll() is None and time.monotonic() < deadline:
+                    fresh = None
                     with contextlib.suppress(OSError):
                         changed = result.stat().st_mtime
-                        if changed != seen and (data := _read(result)) is not None:
+                        if changed != seen and (fresh := _read(result)) is not None:
                             seen = changed
-                            progress.update(data)
+                    progress.update(fresh)
                     time.sleep(POLL_S)
                 if (data := _read(result)) is not None:
                     progress.update(data)

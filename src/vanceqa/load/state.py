@@ -242,7 +242,7 @@ class LoadState:
         verdicts = evaluate(self.slo, self.aggregate, duration) if self.slo else []
         planned = self.options.shape.run_time_s
         if (
-            not (self.aborted or self.overrun or self.shape_ended)
+            not (self.aborted or self.overrun or self.shape_ended or self.stopped_early)
             and end - self.started_at < planned * 0.9 - 1
         ):
             self.stopped_early = (

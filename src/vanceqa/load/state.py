@@ -119,6 +119,7 @@ class LoadState:
             f"{self.options.seed}/{index}" if self.options.seed is not None else None
         )
         self.delete_queue = []
+        self.set_share(*self.share)  # the pacer follows this target's --max-rps
 
     def set_share(self, index: int, count: int) -> None:
         """This process's part of the open model and of --max-rps (a ceiling for all)."""

@@ -123,9 +123,11 @@ def test_report_shows_warnings_apart_from_failures() -> None:
 
 def test_verdict_passes_a_run_with_warnings_only() -> None:
     from vanceqa.report.results import Results
+    from vanceqa.report.sections import SECTIONS
     from vanceqa.report.verdict import judge
 
-    verdict = judge(Results(report_dir=Path("."), conformance=_warning_document()))
+    results = Results(Path("."), SECTIONS, data={"conformance": _warning_document()})
+    verdict = judge(results)
     phase = next(p for p in verdict.phases if p.name == "conformance")
     assert phase.status == "passed"
     assert "1 warnings" in phase.headline

@@ -434,15 +434,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     conformance = state.session
     target = conformance.target if conformance else None
-    client = conformance.client if conformance else None
+    clients = conformance.clients() if conformance else []
     write_json(
         state.json_path,
         state.book.document(
             base_url=target.base_url if target else None,
             mock=bool(conformance and conformance.mock),
             seed=_seed(session.config),
-            requests=client.stats.requests if client else 0,
-            throttled_retries=client.stats.throttled_retries if client else 0,
+            requests=sum(c.stats.requests for c in clients),
+            throttled_retries=sum(c.stats.throttled_retries for c in clients),
             secrets=state.secrets,
             aborted=(conformance.unavailable if conformance else None) or state.stopped,
             strict=state.strict,

@@ -176,6 +176,11 @@ class ConformanceSession:
             self._stack.enter_context(stack)
         return mock, client
 
+    def clients(self) -> list[TargetClient]:
+        """Every client of the session: its own, and those of its sandboxes."""
+        own = [self.client] if self.client is not None else []
+        return own + [c for _, c in self._sandboxes if c is not self.client]
+
     def _client(self) -> TargetClient:
         assert self.client is not None
         return self.client

@@ -353,3 +353,12 @@ def test_relative_request_lines_compare_after_the_base_path(tmp_path: Path) -> N
     mismatches = [f.key for f in report.findings if f.rule == "curl-path-mismatch"]
     # The order's curl misses an s; the admin request line names its host: compared as is.
     assert mismatches == ["GET /orders/{id} <- /api/3/order/1", "GET /api/3/admin <- /admin"]
+
+
+def test_a_rule_name_is_registered_once() -> None:
+    from vanceqa.docs.findings import RULES, rule
+
+    name = next(iter(RULES))
+    with pytest.raises(ValueError, match="registered twice"):
+        rule(name, "info", "a second rule of the same name")(lambda r, page: [])
+    assert RULES[name].title != "a second rule of the same name"

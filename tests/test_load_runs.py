@@ -575,6 +575,31 @@ def test_corrected_latency_shows_a_stall_the_measured_one_hides(tmp_path: Path) 
     assert corrected["p90"] > raw["p90"]
 
 
+def test_time_limit_ends_a_longer_run_and_says_so(tmp_path: Path) -> None:
+    result = run(
+        locust_cmd(
+            "--headless",
+            "-t",
+            "60s",
+            "--time-limit",
+            "3s",
+            "--think-time",
+            "0.05",
+            "--slo",
+            "none",
+            "--report-dir",
+            tmp_path,
+        ),
+        clean_env(),
+        tmp_path,
+    )
+    assert result.returncode == 0, explain(result)
+    data = load_json(tmp_path)
+    assert data["stopped_early"] == "stopped by --time-limit 3s, before its run time 60s"
+    assert data["duration_s"] < 60
+    assert data["overall"]["requests"] > 0
+
+
 def test_ctrl_c_keeps_what_was_measured(tmp_path: Path) -> None:
     """An interrupted run still writes load.json, marked as stopped early (exit 130)."""
     cmd = [sys.executable, "-m", "vanceqa", "load", "--shape", "open", "--rate", "30"]

@@ -124,6 +124,42 @@ def test_insecure_is_an_opt_in_every_report_states(
     assert "(TLS certificates NOT verified: --insecure)" in result.out
 
 
+def test_mutual_tls_with_a_client_certificate(
+    tmp_path: Path, cas: tuple[trustme.CA, trustme.CA, Path]
+) -> None:
+    ours, _, pem = cas
+    context = server_context(ours)
+    context.verify_mode = ssl.CERT_REQUIRED
+    ours.configure_trust(context)
+    client = tmp_path / "client.pem"
+    ours.issue_cert("vanceqa-load-client").private_key_and_cert_chain_pem.write_to_path(str(client))
+    with hostile_server("drip", NEVER, tls=(context,)) as server:
+        without = run(
+            vanceqa_load(
+                "--base-url", server.base_url, "--ca-bundle", pem, "--report-dir", tmp_path / "no"
+            ),
+            tmp_path,
+        )
+        result = run(
+            plain_locust(
+                "-H",
+                server.base_url,
+                "--ca-bundle",
+                pem,
+                "--client-cert",
+                client,
+                "--report-dir",
+                tmp_path,
+            ),
+            tmp_path,
+        )
+    assert without.code == 3, without.explain()
+    assert result.code == 0, result.explain()
+    data = load_json(tmp_path)
+    assert data["overall"]["requests"] > 5
+    assert data["overall"]["failures"] == 0
+
+
 # -- proxies -----------------------------------------------------------------------------------
 
 

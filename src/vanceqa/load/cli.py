@@ -252,6 +252,8 @@ def run(args: argparse.Namespace) -> int:
         started = time.time()
         cmd = _command(args, run_time, target.base_url)
         print(f"vanceqa load: {redact_text(' '.join(cmd), target.secrets)}", flush=True)
+        if target.time_limit_s is not None:  # the run stops by then (see the plugin)
+            run_time = min(run_time, target.time_limit_s)
         limit = run_bound_s(run_time, target.request_timeout_s)
         code = _run_locust(cmd, _environment(target, slo), limit)
         fresh = result.is_file() and result.stat().st_mtime >= started - 1

@@ -149,7 +149,15 @@ class VanceqaShape(LoadTestShape):
         state = state_of(self.runner.environment)
         if state.options is None:
             return None
-        wanted = state.options.shape.at(time.perf_counter() - float(self.start_time))
+        elapsed = time.perf_counter() - float(self.start_time)
+        limit = state.target.time_limit_s
+        if limit is not None and elapsed >= limit < state.options.shape.run_time_s:
+            state.stopped_early = (
+                f"stopped by --time-limit {limit:g}s, before its run time "
+                f"{state.options.shape.run_time_s:g}s"
+            )
+            return None
+        wanted = state.options.shape.at(elapsed)
         if wanted is None:
             state.shape_ended = True  # the shape's own end, early or at its run time
             return None
@@ -191,7 +199,10 @@ def on_test_start(environment: Any, **_: Any) -> None:
     if environment.runner is not None and not state.is_worker:
         state.background = gevent.spawn(_watch, state)
         assert state.options is not None
-        limit = state.options.shape.run_time_s + STOP_GRACE_S
+        run_time = state.options.shape.run_time_s
+        if state.target.time_limit_s is not None:
+            run_time = min(run_time, state.target.time_limit_s)
+        limit = run_time + STOP_GRACE_S
         state.deadline = gevent.spawn_later(limit, _overran, state, limit)
 
 

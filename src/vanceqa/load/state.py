@@ -121,6 +121,7 @@ class LoadState:
             f"{self.options.seed}/{index}" if self.options.seed is not None else None
         )
         self.delete_queue = []
+        self.set_share(*self.share)  # the pacer follows this target's --max-rps
 
     def set_share(self, index: int, count: int) -> None:
         """This process's part of the open model and of --max-rps (a ceiling for all)."""
@@ -247,7 +248,7 @@ class LoadState:
         verdicts = evaluate(self.slo, self.aggregate, duration) if self.slo else []
         planned = self.options.shape.run_time_s
         if (
-            not (self.aborted or self.overrun or self.shape_ended)
+            not (self.aborted or self.overrun or self.shape_ended or self.stopped_early)
             and end - self.started_at < planned * 0.9 - 1
         ):
             self.stopped_early = (

@@ -48,6 +48,7 @@ from vanceqa.load.units import (
     parse_think_time,
     parse_weights,
 )
+from vanceqa.mock.faults import FAULTS
 from vanceqa.mock.launcher import serve_mock
 from vanceqa.preflight import preflight
 from vanceqa.redact import redact_text
@@ -96,7 +97,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="a fault for the mock, repeatable, e.g. stall=10s:1000ms or rate_limit=100",
+        help=FAULTS.option_help(),
     )
     mock.add_argument("--mock-workers", type=int, default=1, help="mock worker processes")
     dist = parser.add_argument_group("distributed (locust --master/--worker)")

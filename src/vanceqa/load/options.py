@@ -16,6 +16,7 @@ from typing import Any
 from vanceqa import resources
 from vanceqa.load.shapes import DEFAULT_SHAPE, LoadShape, plan_shape, shape_help, shape_names
 from vanceqa.load.units import parse_think_time, parse_weights
+from vanceqa.mock.faults import FAULTS
 from vanceqa.target import BUNDLED_MOCK_ENV, OPTIONS
 from vanceqa.units import parse_duration
 
@@ -93,7 +94,7 @@ def add_options(parser: Any) -> None:
         "--mock-fault",
         action="append",
         default=[],
-        help="with no --host: a fault for the bundled mock, e.g. stall=10s:1s",
+        help=FAULTS.option_help(),
     )
     parser.add_argument(
         "--bundled-mock",

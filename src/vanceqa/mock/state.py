@@ -102,9 +102,6 @@ class SharedState:
         struct.pack_into("<Q", self._map, offset, value + 1)
 
     # -- deletions -----------------------------------------------------------------
-    def is_deleted(self, index: int) -> bool:
-        return self._map[_DELETED_AT + index] != 0
-
     def mark_deleted(self, index: int) -> bool:
         """Delete a kitten; False if another request deleted it first."""
         if index >= MAX_KITTENS:

@@ -22,6 +22,7 @@ from vanceqa.report.phases import Phase
 from vanceqa.report.results import JSON, load_results
 from vanceqa.report.sections import SECTIONS, Figure, Section
 from vanceqa.report.verdict import FAILED, PASSED, PhaseVerdict, judge
+from vanceqa.target import TargetConfig
 
 RESULTS = DATA / "results"
 
@@ -47,7 +48,9 @@ def view_speed(data: JSON | None) -> str:
     return f'<section id="speed"><h2>Speed</h2><p class="speedo">{shown}</p></section>'
 
 
-def plan_speed(args: argparse.Namespace, report_dir: Path, seed: int) -> list[Phase]:
+def plan_speed(
+    args: argparse.Namespace, report_dir: Path, seed: int, target: TargetConfig
+) -> list[Phase]:
     argv = ["speed", "--report-dir", str(report_dir), "--budget", args.speed_budget]
     return [Phase("speed", argv, expected_s=5, timeout_s=60)]
 
@@ -148,9 +151,9 @@ def test_vanceqa_run_offers_and_plans_a_declared_section(
     parser = argparse.ArgumentParser()
     run_command.add_arguments(parser)
     plain = parser.parse_args(["--skip", "load"])
-    assert "speed" not in [p.name for p in run_command.plan(plain, tmp_path, 7)]
+    assert "speed" not in [p.name for p in run_command.plan(plain, tmp_path, 7, TargetConfig())]
     asked = parser.parse_args(["--speed", "--speed-budget", "30s", "--skip", "check"])
-    phases = run_command.plan(asked, tmp_path, 7)
+    phases = run_command.plan(asked, tmp_path, 7, TargetConfig())
     assert [p.name for p in phases] == ["load", "docs drift", "docs examples", "speed"]
     speed = phases[-1]
     assert (speed.area, speed.result) == ("speed", "speed.json")

@@ -109,8 +109,9 @@ def load_results(report_dir: Path, sections: tuple[Section, ...]) -> Results:
 
 
 def conformance_summary(conformance: JSON) -> dict[str, int]:
-    """Counts of passed/failed/skipped, recounted from the results (the source of truth)."""
-    counts = {"passed": 0, "failed": 0, "skipped": 0}
+    """Counts of passed/failed/skipped/warning, recounted from the results (the source of
+    truth); `levels` counts the checks that ran at each level, as the producer wrote it."""
+    counts = {"passed": 0, "failed": 0, "skipped": 0, "warning": 0}
     for result in conformance.get("results", []):
         counts[result["outcome"]] += 1
     summary = conformance.get("summary") or {}

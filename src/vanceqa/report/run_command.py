@@ -24,12 +24,19 @@ from rich.console import Console
 import vanceqa
 from vanceqa.errors import UsageError
 from vanceqa.report.phases import Phase, PhaseOutcome, run_phase
+from vanceqa.report.plans import KILL_GRACE_S
 from vanceqa.report.progress import PlainProgress, RichProgress
 from vanceqa.report.report_command import add_report_arguments, exit_code
 from vanceqa.report.results import RUN_FILE
 from vanceqa.report.sections import SECTIONS, Section
 from vanceqa.resources import ensure_report_dir
-from vanceqa.target import TargetConfig, add_target_arguments, clean_environment, target_from_args
+from vanceqa.target import (
+    ENV,
+    TargetConfig,
+    add_target_arguments,
+    clean_environment,
+    target_from_args,
+)
 
 RUN_FORMAT = "vanceqa.run/1"
 _PACKAGE = Path(vanceqa.__file__).resolve().parent
@@ -70,7 +77,9 @@ def _available(phase: Phase) -> bool:
     return (_PACKAGE / section.cli).is_file()
 
 
-def plan(args: argparse.Namespace, report_dir: Path, seed: int) -> list[Phase]:
+def plan(
+    args: argparse.Namespace, report_dir: Path, seed: int, target: TargetConfig
+) -> list[Phase]:
     """The phases to run, in order: each wanted section's, in the sections' order.
 
     Every section's options are checked here, before any phase runs.
@@ -79,7 +88,7 @@ def plan(args: argparse.Namespace, report_dir: Path, seed: int) -> list[Phase]:
         replace(phase, area=section.name, result=section.result_file)
         for section in SECTIONS
         if _wanted(section, args)
-        for phase in section.plan(args, report_dir, seed)
+        for phase in section.plan(args, report_dir, seed, target)
     ]
 
 
@@ -141,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--baseline-runs must be at least 1")
     report_dir = ensure_report_dir(args.report_dir)
     seed = args.seed if args.seed is not None else random.randrange(2**32)
-    phases = plan(args, report_dir, seed)
+    phases = plan(args, report_dir, seed, target)
     if not phases:
         raise UsageError("every phase is skipped: nothing to run")
     secrets = known_secrets(target.secrets)
@@ -152,6 +161,7 @@ def run(args: argparse.Namespace) -> int:
     _clear_old_results(report_dir)
     started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     clock = time.monotonic()
+    ends_at = clock + target.time_limit_s if target.time_limit_s else None
     outcomes: list[PhaseOutcome] = []
     why_skipped = "interrupted before it finished"
     interrupted = False
@@ -159,6 +169,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         with listener:
             for phase in phases:
+                phase_env = env
+                if ends_at is not None:
+                    # --time-limit bounds the whole run: each phase gets what is left.
+                    budget = ends_at - time.monotonic()
+                    if budget <= 0:
+                        why_skipped = "not run: the run's time limit (--time-limit) passed"
+                        break
+                    phase_env = {**env, ENV["time_limit_s"]: f"{budget:.1f}s"}
+                    phase.timeout_s = min(phase.timeout_s, budget + KILL_GRACE_S)
                 log = report_dir / "logs" / f"{phase.name.replace(' ', '-')}.log"
                 if not _available(phase):
                     note = f"`vanceqa {phase.argv[0]}` is not part of this installation"
@@ -166,7 +185,7 @@ def run(args: argparse.Namespace) -> int:
                     outcomes.append(PhaseOutcome(phase, None, 0.0, log, note))
                     listener.finished(outcomes[-1])
                     continue
-                outcome = run_phase(phase, log, env, secrets, listener)
+                outcome = run_phase(phase, log, phase_env, secrets, listener)
                 outcomes.append(outcome)
                 if outcome.exit_code == 3 and not target.starts_mock:
                     why_skipped = f"not run: the target was unavailable during {phase.name}"

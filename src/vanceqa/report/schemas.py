@@ -47,7 +47,14 @@ CONFORMANCE: dict[str, Any] = {
         "aborted": _STR,
         "summary": {
             "type": "object",
-            "properties": {k: _COUNT for k in ("passed", "failed", "skipped", "requests")},
+            "properties": {
+                **{k: _COUNT for k in ("passed", "failed", "skipped", "warnings", "requests")},
+                "levels": {
+                    "type": "object",
+                    "properties": {"failure": _COUNT, "warning": _COUNT},
+                },
+                "strict": {"type": "boolean"},
+            },
         },
         "results": {
             "type": "array",
@@ -58,7 +65,8 @@ CONFORMANCE: dict[str, Any] = {
                     "operation": {"type": "string"},
                     "check": {"type": "string"},
                     "nodeid": _STR,
-                    "outcome": {"enum": ["passed", "failed", "skipped"]},
+                    "outcome": {"enum": ["passed", "failed", "skipped", "warning"]},
+                    "level": {"enum": ["failure", "warning"]},
                     "reason": _STR,
                     "duration_s": _NUM,
                     "failure": _FAILURE,
@@ -166,7 +174,8 @@ DOCS: dict[str, Any] = {
                 "properties": {
                     "endpoint": _STR,
                     "language": _STR,
-                    "outcome": {"enum": ["passed", "failed", "skipped"]},
+                    "outcome": {"enum": ["passed", "failed", "skipped", "warning"]},
+                    "level": {"enum": ["failure", "warning"]},
                     "status": {"type": ["integer", "null"]},
                     "message": _STR,
                 },

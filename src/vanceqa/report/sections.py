@@ -20,10 +20,11 @@ from vanceqa.report import conformance_view, docs_view, load_view, plans, schema
 from vanceqa.report.phases import Phase
 from vanceqa.report.results import JSON, conformance_summary, load_error_rate, overall_stats
 from vanceqa.report.verdict import PhaseVerdict
+from vanceqa.target import TargetConfig
 
 Judge = Callable[[JSON, int | None], PhaseVerdict]
 View = Callable[[JSON | None], str]
-Plan = Callable[[argparse.Namespace, Path, int], list[Phase]]
+Plan = Callable[[argparse.Namespace, Path, int, TargetConfig], list[Phase]]
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class Section:
     view: View  # its data (None: no file) -> its <section id="NAME">
     command: str  # `vanceqa COMMAND` writes it; the name `--skip` (or --COMMAND) takes
     cli: str  # the module under vanceqa/ that must be installed for `vanceqa run` to try it
-    plan: Plan  # (run's args, report folder, seed) -> the commands of `vanceqa run`
+    plan: Plan  # (run's args, report folder, seed, target) -> the commands of `vanceqa run`
     add_options: Callable[[argparse.ArgumentParser], None] | None = None  # run's options for it
     opt_in: bool = False  # run only with `vanceqa run --COMMAND`; absent from the page unless run
     keeps_exit_code: bool = False  # failing alone, the run exits with its file's `exit_code`

@@ -135,13 +135,16 @@ def _missing(name: str, records: list[JSON]) -> PhaseVerdict:
 def judge_conformance(data: JSON, code: int | None) -> PhaseVerdict:
     counts = conformance_summary(data)
     headline = f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"
+    if counts["warning"]:
+        # Reading 15: warnings are shown, never a failure (--strict records them as failed).
+        headline += f", {counts['warning']} warnings"
     if counts["failed"]:
         return PhaseVerdict("conformance", FAILED, headline, code)
     if data.get("aborted"):
         # The suites stopped early (target unavailable): what ran is no verdict.
         note = f"stopped early: {data['aborted']} ({headline})"
         return PhaseVerdict("conformance", ERROR, note, code if code else EXIT_UNAVAILABLE, note)
-    if not counts["passed"]:
+    if not counts["passed"] and not counts["warning"]:
         return PhaseVerdict("conformance", ERROR, f"no check passed ({headline})", code)
     if code not in (None, EXIT_PASS):
         # The suites wrote results but the command still failed: trust neither as a pass.

@@ -9,10 +9,12 @@ benchmarks/conformance_speed.py.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
 import queue
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -126,7 +128,7 @@ def run_suite(
     extra: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
 ) -> SuiteRun:
-    """`pytest conformance/` with the given options, in a fresh worker; bounded in time."""
+    """`pytest conformance/` with the given options, in a worker process; bounded in time."""
     runs = run_suites({"run": options}, profile=profile, seed=seed, extra=extra, env=env, workers=1)
     return runs["run"]
 
@@ -152,12 +154,12 @@ def run_suites(
         pending.put(key)
     runs: dict[str, SuiteRun] = {}
     suite_args = [f"--hypothesis-profile={profile}", f"--hypothesis-seed={seed}", *extra]
+    worker_env = {k: v for k, v in os.environ.items() if not k.startswith("VANCEQA_")}
+    worker_env.update(env or {})
     with tempfile.TemporaryDirectory(prefix="vanceqa-suites-") as tmp:
-        worker_env = {k: v for k, v in os.environ.items() if not k.startswith("VANCEQA_")}
-        worker_env.update(env or {})
 
-        def serve(index: int) -> None:
-            pool = _Worker(Path(tmp) / f"worker-{index}", worker_env)
+        def serve() -> None:
+            worker = _POOL.take(worker_env)
             try:
                 while True:
                     try:
@@ -167,16 +169,61 @@ def run_suites(
                     folder = Path(tmp) / f"run-{key}"
                     folder.mkdir()
                     job = {"id": key, "dir": str(folder), "options": [*jobs[key], *suite_args]}
-                    runs[key] = pool.run(job, timeout_s)
+                    runs[key] = worker.run(job, timeout_s)
             finally:
-                pool.close()
+                _POOL.give(worker)
 
-        threads = [threading.Thread(target=serve, args=(i,)) for i in range(max(1, workers))]
+        threads = [threading.Thread(target=serve) for _ in range(max(1, workers))]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
     return {key: runs[key] for key in jobs}
+
+
+class _Pool:
+    """Idle workers, kept warm for the rest of the test session, by their environment.
+
+    A worker that finished its runs waits for the next `run_suites` or `run_suite` with
+    the same environment, so even a lone run pays no imports after the first. At exit
+    the workers are told there is no more work (their stdin closes) and they end; they
+    end too if this process dies, since their stdin closes with it.
+    """
+
+    def __init__(self) -> None:
+        self._idle: dict[tuple[tuple[str, str], ...], list[_Worker]] = {}
+        self._lock = threading.Lock()
+        self._home: Path | None = None
+        self._count = 0
+        atexit.register(self.close)
+
+    def take(self, env: Mapping[str, str]) -> _Worker:
+        key = tuple(sorted(env.items()))
+        with self._lock:
+            idle = self._idle.get(key)
+            if idle:
+                return idle.pop()
+            if self._home is None:
+                self._home = Path(tempfile.mkdtemp(prefix="vanceqa-suite-workers-"))
+            self._count += 1
+            return _Worker(self._home / f"worker-{self._count}", dict(env))
+
+    def give(self, worker: _Worker) -> None:
+        if not worker.alive():
+            worker.close()
+            return
+        with self._lock:
+            self._idle.setdefault(tuple(sorted(worker.env.items())), []).append(worker)
+
+    def close(self) -> None:
+        with self._lock:
+            workers = [w for idle in self._idle.values() for w in idle]
+            self._idle.clear()
+        for worker in workers:
+            worker.close()
+        if self._home is not None:
+            shutil.rmtree(self._home, ignore_errors=True)
+            self._home = None
 
 
 class _Worker:
@@ -241,6 +288,9 @@ class _Worker:
         document = json.loads(document_path.read_text()) if document_path.exists() else None
         return SuiteRun(-1 if code is None else code, document, output)
 
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
     def _stderr_tail(self) -> str:
         if self.stderr is None:
             return ""
@@ -264,6 +314,9 @@ class _Worker:
         if self.stderr is not None:
             self.stderr.close()
             self.stderr = None
+
+
+_POOL = _Pool()
 
 
 def _read_lines(stream: IO[str], lines: queue.Queue[str | None]) -> None:

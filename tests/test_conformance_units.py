@@ -4,6 +4,7 @@ plugin staying idle in sessions that never ask for a target."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -351,18 +352,53 @@ def test_ignored_auth_still_catches_a_server_ignoring_tokens() -> None:
     assert client.stats.requests >= 2
 
 
+def _js_reads_as_positive_integer(value: str) -> bool:
+    """JavaScript's Number(value), computed by node itself: the parser Express ids meet."""
+    import json
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    script = (
+        "const n = Number(JSON.parse(process.argv[1])); console.log(Number.isInteger(n) && n > 0)"
+    )
+    out = subprocess.run([node, "-e", script, json.dumps(value)], capture_output=True, text=True)
+    return out.stdout.strip() == "true"
+
+
 @given(value=malformed_ids())
 def test_malformed_ids_never_spell_a_valid_id(value: str) -> None:
-    # " 1", "+1", "01" may rightly be read as kitten 1: reading 6 does not settle them.
+    # " 1", "+1", "01", "1.0", "0x10" may rightly be read as kitten 1 (or 16): reading 6
+    # leaves them open, so none may be generated as "malformed".
     try:
-        parsed = int(value)
+        parsed = float(value)
     except ValueError:
-        return
-    assert parsed <= 0, value
+        parsed = None
+    assert parsed is None or not (parsed >= 1 and parsed == int(parsed)), value
+    with contextlib.suppress(ValueError):
+        assert int(value) <= 0, value
 
 
-@pytest.mark.parametrize("spelling", [" 1", "+1", "01", "1_0", "\u0661"])
+@pytest.mark.parametrize(
+    "spelling",
+    [" 1", "+1", "01", "1_0", "\u0661", "1.0", "1e3", "0x10", "0o7", "0b1", "\u00a01"],
+)
 def test_lenient_spellings_of_an_id_are_not_called_malformed(spelling: str) -> None:
-    from vanceqa.conformance.suite import _lenient_positive_integer
+    from vanceqa.conformance.suite import lenient_positive_integer
 
-    assert _lenient_positive_integer(spelling)
+    assert lenient_positive_integer(spelling)
+
+
+@pytest.mark.parametrize(
+    "spelling", ["0x10", "0B11", " 7 ", "\u00a01", "1e3", "2.0", "1.5", "abc", "0x1g", "1_0", ""]
+)
+def test_the_javascript_reading_matches_node(spelling: str) -> None:
+    """Our copy of JavaScript's Number() agrees with node's own, spelling by spelling."""
+    from vanceqa.conformance.suite import _js_number
+
+    ours = _js_number(spelling)
+    assert (ours is not None and ours >= 1 and ours == int(ours)) == (
+        _js_reads_as_positive_integer(spelling)
+    )

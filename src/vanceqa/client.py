@@ -200,7 +200,9 @@ class TargetClient:
             raise TargetStoppedAnswering(self.stopped)
         self._pace()
         started = time.perf_counter()
-        curl = curl_line(method, url, headers, self.secrets, self.target.secret_header_names)
+        # The repro line carries the --header headers too: behind a gateway it fails without.
+        shown = _with_target_headers(self.target, headers)
+        curl = curl_line(method, url, shown, self.secrets, self.target.secret_header_names)
         limit = self.target.request_timeout_s
         with self._lock:
             self.stats.requests += 1
@@ -230,7 +232,7 @@ class TargetClient:
         exchange = Exchange(
             method=method,
             url=url,
-            request_headers=headers,
+            request_headers=shown,
             status=response.status_code,
             headers=response.headers,
             body=body.content,
@@ -268,6 +270,12 @@ class TargetClient:
                     f"{self.base_url} stopped answering: {self._silent} requests in a row got "
                     f"no answer (last: {self._explain(exc, limit)})"
                 )
+
+
+def _with_target_headers(target: TargetConfig, headers: Mapping[str, str]) -> dict[str, str]:
+    """The headers a request carried: the target's --header ones, unless it set its own."""
+    own = {name.lower() for name in headers}
+    return {**{n: v for n, v in target.headers if n.lower() not in own}, **headers}
 
 
 def encode_query(pairs: Iterable[tuple[str, str]]) -> str:

@@ -30,6 +30,11 @@ from vanceqa.units import format_size, parse_positive_duration, parse_rate, pars
 BUNDLED_MOCK_ENV = "VANCEQA_BUNDLED_MOCK"  # the URL of a mock a parent process started
 DEFAULT_REQUEST_TIMEOUT_S = 10.0
 DEFAULT_MAX_BODY = 8 * 1024 * 1024
+# What every report and summary says of a run with --insecure.
+INSECURE_NOTE = (
+    "TLS certificates were NOT verified (--insecure): whoever answered at the target's "
+    "address was tested, and was sent the tokens"
+)
 # Header names whose values are secret without being marked (gateway keys, cookies).
 _SECRET_NAME = re.compile(r"(?i)auth|key|token|secret|pass|cookie|session|signature|credential")
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from vanceqa import resources
 from vanceqa.client import DeleteRefused, TargetClient
 from vanceqa.conformance.results import ResultBook, failure_record, write_json
 from vanceqa.conformance.session import ConformanceSession, Inventory
@@ -31,7 +32,8 @@ from vanceqa.errors import Finding, TargetUnavailable, UsageError
 from vanceqa.mock.launcher import MockServer
 from vanceqa.pacing import StillThrottled
 from vanceqa.redact import redact_text
-from vanceqa.target import ENV, OPTIONS, TargetConfig
+from vanceqa.target import ENV, INSECURE_NOTE, OPTIONS, TargetConfig
+from vanceqa.workspace import resolve_target
 
 EXIT_UNAVAILABLE = 3
 # Without --time-limit: room for the whole suite on a slow server, never unbounded.
@@ -51,6 +53,14 @@ class PluginState:
     stopped: str | None = None  # why the checks left are not run (the target, the clock)
     ends_at: float | None = None  # monotonic time of the run's time limit
     limit_s: float = 0.0
+    suites: Path | None = None  # the folder of the conformance tests collected
+
+    def sources(self) -> dict[str, dict[str, str]]:
+        """Which contract, suites, docs page (and mock data) this session used."""
+        kinds = ["contract", "suites", "docs"]
+        if self.session is not None and self.session.mock is not None:
+            kinds.append("data")
+        return resources.sources_record(kinds, {"suites": self.suites})
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -69,7 +79,7 @@ class PluginState:
     def ensure_session(self) -> ConformanceSession:
         if self.session is None:
             options = {o.name: self.config.getoption(o.name) for o in OPTIONS}
-            self.session = ConformanceSession(TargetConfig.from_sources(options))
+            self.session = ConformanceSession(resolve_target(options))
         return self.session
 
     def start_clock(self, target: TargetConfig) -> None:
@@ -225,6 +235,8 @@ def pytest_collection_modifyitems(
     from vanceqa.contract import default_contract
 
     contract = default_contract()
+    folders = {item.path.parent for item in items if item.get_closest_marker("conformance")}
+    state.suites = min(folders, key=lambda f: len(f.parts)) if folders else None
     for item in items:
         operation, check = item_meta(item, contract)
         state.meta[item.nodeid] = (operation, check)
@@ -366,9 +378,21 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             throttled_retries=client.stats.throttled_retries if client else 0,
             secrets=state.secrets,
             aborted=(conformance.unavailable if conformance else None) or state.stopped,
+            insecure=bool(conformance and conformance.given.insecure),
+            sources=state.sources(),
         ),
         state.secrets,
     )
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Say which files the checks came from, and when certificates went unverified."""
+    state = config.stash.get(STATE, None)
+    if state is None or state.session is None:
+        return  # no conformance target in this session
+    terminalreporter.write_line(f"vanceqa: sources: {resources.sources_text(state.sources())}")
+    if state.session.given.insecure:
+        terminalreporter.write_line(f"vanceqa: {INSECURE_NOTE}", yellow=True, bold=True)
 
 
 def _seed(config: pytest.Config) -> int | str | None:

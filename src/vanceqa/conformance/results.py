@@ -104,6 +104,8 @@ class ResultBook:
         throttled_retries: int,
         secrets: tuple[str, ...],
         aborted: str | None = None,
+        insecure: bool = False,
+        sources: dict[str, dict[str, str]] | None = None,
     ) -> dict[str, Any]:
         summary: dict[str, Any] = dict(self.summary())
         summary["requests"] = requests
@@ -113,6 +115,7 @@ class ResultBook:
             "target": {
                 "base_url": redact_text(base_url, secrets) if base_url else None,
                 "mock": mock,
+                "insecure": insecure,  # --insecure: TLS certificates were not verified
             },
             "started_at": self.started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "duration_s": round(time.monotonic() - self.started, 3),
@@ -125,6 +128,7 @@ class ResultBook:
             },
             "summary": summary,
             "aborted": aborted,
+            "sources": sources or {},
             "results": [r.as_json() for r in self.records.values()],
         }
         return document

@@ -36,13 +36,9 @@ from vanceqa.load.units import (
 from vanceqa.mock.launcher import serve_mock
 from vanceqa.preflight import preflight
 from vanceqa.redact import redact_text
-from vanceqa.target import (
-    TargetConfig,
-    add_target_arguments,
-    clean_environment,
-    target_from_args,
-)
+from vanceqa.target import TargetConfig, add_target_arguments, clean_environment
 from vanceqa.units import parse_duration, parse_positive_duration, parse_rate_range
+from vanceqa.workspace import target_from_args
 
 EXIT_INCOMPLETE = 1
 SLO_ENV = "VANCEQA_SLO"
@@ -97,7 +93,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _slo_path(args: argparse.Namespace) -> str | None:
-    text = args.slo or os.environ.get(SLO_ENV) or str(resources.loadtests_dir() / "slo.toml")
+    text = args.slo or os.environ.get(SLO_ENV) or str(resources.slo_path())
     if text.strip().lower() in ("none", "off"):
         return None
     load_slo(text, default_contract().operation_ids())  # a bad file fails before any load
@@ -133,7 +129,7 @@ def _validate(args: argparse.Namespace) -> tuple[float, str | None]:
 
 
 def _locustfile(args: argparse.Namespace) -> str:
-    path = Path(args.locustfile) if args.locustfile else resources.loadtests_dir() / "locustfile.py"
+    path = Path(args.locustfile) if args.locustfile else resources.locustfile_path()
     if not path.is_file():
         raise UsageError(f"locustfile not found: {path}")
     return str(path)

@@ -36,8 +36,9 @@ class MockServer:
     hidden_ids: tuple[int, ...] = field(default=())
 
     def control(self, method: str, name: str, json: object = None) -> object:
+        # trust_env=False: the mock is on our loopback, never behind the user's proxy.
         response = httpx.request(
-            method, f"{self.base_url}/__vanceqa__/{name}", json=json, timeout=10
+            method, f"{self.base_url}/__vanceqa__/{name}", json=json, timeout=10, trust_env=False
         )
         response.raise_for_status()
         return response.json()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import random
 import time
@@ -19,16 +20,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 import vanceqa
+from vanceqa import resources
 from vanceqa.errors import UsageError
 from vanceqa.report.phases import Phase, PhaseOutcome, pytest_progress, run_phase
 from vanceqa.report.progress import PlainProgress, RichProgress
 from vanceqa.report.report_command import add_report_arguments, exit_code
 from vanceqa.report.results import RESULT_FILES
 from vanceqa.resources import ensure_report_dir
-from vanceqa.target import TargetConfig, add_target_arguments, clean_environment, target_from_args
+from vanceqa.target import INSECURE_NOTE, TargetConfig, add_target_arguments, clean_environment
 from vanceqa.units import parse_positive_duration, parse_rate
+from vanceqa.workspace import target_from_args
 
 PHASE_NAMES = ("check", "load", "docs")
 # `vanceqa load`'s code for a breached SLO (vanceqa.load.slo, not imported: see _available).
@@ -115,6 +119,14 @@ def plan(args: argparse.Namespace, report_dir: Path, seed: int) -> list[Phase]:
     return phases
 
 
+def run_sources(args: argparse.Namespace, target: TargetConfig) -> dict[str, dict[str, str]]:
+    """The contract, data, suites, docs, locustfile and SLO file the phases will use."""
+    kinds = ["contract", "suites", "docs", "locustfile"]
+    kinds += [] if (args.slo or "").strip().lower() in ("none", "off") else ["slo"]
+    kinds += ["data"] if target.starts_mock else []
+    return resources.sources_record(kinds, {"slo": args.slo or os.environ.get("VANCEQA_SLO")})
+
+
 def child_environment(
     target: TargetConfig, base: Mapping[str, str] | None = None
 ) -> dict[str, str]:
@@ -139,6 +151,7 @@ def _run_json(
     outcomes: list[PhaseOutcome],
     skipped: list[Phase],
     why_skipped: str,
+    sources: dict[str, dict[str, str]],
 ) -> None:
     phases = [o.record(report_dir) for o in outcomes]
     phases += [
@@ -156,9 +169,14 @@ def _run_json(
         "started_at": started_at,
         "duration_s": round(duration, 2),
         "seed": seed,
-        "target": {"base_url": target.base_url, "mock": target.starts_mock},
+        "target": {
+            "base_url": target.base_url,
+            "mock": target.starts_mock,
+            "insecure": target.insecure,
+        },
         "versions": {"vanceqa": vanceqa.__version__, "python": platform.python_version()},
         "phases": phases,
+        "sources": sources,
     }
     path = report_dir / "run.json"
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
@@ -181,6 +199,10 @@ def run(args: argparse.Namespace) -> int:
     console = Console(highlight=False, soft_wrap=True)
     where = "the bundled mock" if target.starts_mock else target.base_url
     console.print(f"vanceqa run: testing {where} (seed {seed}); results in {report_dir}/")
+    sources = run_sources(args, target)
+    console.print(f"vanceqa run: sources: {escape(resources.sources_text(sources))}")
+    if target.insecure:
+        console.print(f"[bold yellow]vanceqa run: {escape(INSECURE_NOTE)}[/]")
     _clear_old_results(report_dir)
     started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     clock = time.monotonic()
@@ -218,6 +240,7 @@ def run(args: argparse.Namespace) -> int:
             outcomes,
             left,
             why_skipped,
+            sources,
         )
     built = build_report(
         report_dir,

@@ -11,6 +11,7 @@ from vanceqa.redact import scrub
 from vanceqa.report.build import BuildOutcome
 from vanceqa.report.results import JSON, Results
 from vanceqa.report.trend_view import change_text
+from vanceqa.target import INSECURE_NOTE
 
 _STYLE = {
     "passed": "green",
@@ -61,6 +62,8 @@ def summary_lines(outcome: BuildOutcome, exit_code: int | None = None) -> list[s
                 lines.append(f"      [dim]{escape(str(failure['curl']))}[/]")
         if len(failures) > MAX_FAILURES:
             lines.append(f"  … and {len(failures) - MAX_FAILURES} more in the report")
+    if results.insecure:
+        lines.append(f"[bold yellow]! {escape(INSECURE_NOTE)}[/]")
     for problem in results.problems:
         lines.append(f"[yellow]! {escape(problem)}[/]")
     size = outcome.size_bytes / 1_000_000

@@ -34,6 +34,7 @@ from vanceqa.units import format_size
 # Sentinel: "send the default regular token" (None means "send no Authorization header").
 REGULAR = "\x00regular"
 NO_ANSWER_LIMIT = 3
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})  # RFC 9110 9.2.2
 _EXCERPT = 300
 
 
@@ -209,7 +210,7 @@ class TargetClient:
         try:
             with deadline(limit):
                 request = self._http.build_request(method, url, headers=headers, content=content)
-                response = self._http.send(request, stream=True)
+                response = self._transmit(request)
                 body = read_body(response, self.target.max_body)
         except httpx.TransportError as exc:
             self._no_answer(exc, limit)
@@ -254,6 +255,20 @@ class TargetClient:
                 status=exchange.status,
             )
         return exchange
+
+    def _transmit(self, request: httpx.Request) -> httpx.Response:
+        """Send; once more on a new connection if a kept-alive one died under the request.
+
+        Proxies and gateways close idle connections without saying so (tinyproxy closes
+        every one after its answer): a request sent on such a connection as it closes gets
+        no answer at all. RFC 9112 9.3.1 lets a client retry an idempotent request then.
+        """
+        try:
+            return self._http.send(request, stream=True)
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+            if request.method not in IDEMPOTENT:
+                raise
+            return self._http.send(request, stream=True)
 
     def _explain(self, exc: httpx.TransportError, limit: float) -> str:
         if isinstance(exc, httpx.TimeoutException):

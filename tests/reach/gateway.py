@@ -14,7 +14,7 @@ import http.client
 import json
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -25,6 +25,11 @@ _HOP = frozenset(
     {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
      "upgrade", "proxy-authenticate", "proxy-authorization"}
 )  # fmt: skip
+
+
+Headers = list[tuple[str, str]]
+# A defect the gateway plants: (method, path, status, headers, body) -> the same, changed.
+Answer = Callable[[str, str, int, Headers, bytes], tuple[int, Headers, bytes]]
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ class _Server(ThreadingHTTPServer):
     upstream: tuple[str, int]
     prefix: str
     required: tuple[str, str] | None
+    answer: Answer | None
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         if self.tls is None:
@@ -130,14 +136,16 @@ class _Forward(BaseHTTPRequestHandler):
             content = answer.read()
         finally:
             connection.close()
-        self.send_response_only(answer.status, answer.reason)
-        has_length = False
-        for name, value in answer.getheaders():
-            if name.lower() in _HOP:
-                continue
-            has_length = has_length or name.lower() == "content-length"
+        status = answer.status
+        kept = [(n, v) for n, v in answer.getheaders() if n.lower() not in _HOP]
+        if server.answer is not None:
+            status, kept, content = server.answer(self.command, path, status, kept, content)
+            kept = [(n, v) for n, v in kept if n.lower() != "content-length"]
+            kept.append(("Content-Length", str(len(content))))
+        self.send_response_only(status)
+        for name, value in kept:
             self.send_header(name, value)
-        if not has_length:
+        if not any(name.lower() == "content-length" for name, _ in kept):
             self.send_header("Content-Length", str(len(content)))
         self.end_headers()
         if self.command != "HEAD":
@@ -151,6 +159,7 @@ def serve_gateway(
     tls: ssl.SSLContext | None = None,
     prefix: str = "",
     required: tuple[str, str] | None = None,
+    answer: Answer | None = None,
     host: str = "127.0.0.1",
 ) -> Iterator[Gateway]:
     """Serve a gateway to `upstream` (http://host:port) on a free loopback port."""
@@ -160,6 +169,7 @@ def serve_gateway(
     server.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
     server.prefix = prefix.rstrip("/")
     server.required = required
+    server.answer = answer
     scheme = "https" if tls is not None else "http"
     server.gateway = Gateway(f"{scheme}://{host}:{server.server_address[1]}{server.prefix}")
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -214,6 +214,13 @@ def _examples(args: argparse.Namespace) -> int:
             "the target refused the API token: every example that ran answered 401 "
             "(check --api-token or VANCEQA_API_TOKEN)"
         )
+    elif not stopped and ran and all(r.status == 403 for r in ran):
+        # The docs give 403 to hidden kittens only: a gateway is turning us away.
+        sent = ", ".join(name for name, _ in target.headers) or "none"
+        stopped = (
+            "every example that ran answered 403 Forbidden: a gateway in front of the API "
+            f"may want a header of its own (--header 'Name: value'; headers sent: {sent})"
+        )
     if args.report_dir:
         with _writing("the result file", Path(args.report_dir) / "docs.json"):
             written = write_docs_json(

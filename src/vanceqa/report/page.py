@@ -49,7 +49,8 @@ def _target(results: Results) -> str:
 def _sources(results: Results) -> str:
     """Which contract, data, suites and SLO file the run used (the user's or ours)."""
     rows = [
-        f"{esc(kind)} <code>{esc(source.get('path'))}</code> ({esc(source.get('origin'))})"
+        f"{esc(kind.replace('_', ' '))} <code>{esc(source.get('path'))}</code> "
+        f"({esc(source.get('origin'))})"
         for kind, source in results.sources.items()
         if isinstance(source, dict)
     ]

@@ -358,8 +358,14 @@ class TargetConfig:
         """
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
+        given_url = _pick(BY_NAME["base_url"], options, env, defaults or {})[0]
+        https = str(given_url or "").strip().lower().startswith("https:")
         for option in OPTIONS:
             raw, source = _pick(option, options, env, defaults or {})
+            if source in option.fallback_env and not https:
+                # Another tool's variable (SSL_CERT_FILE...) means nothing to a plain-HTTP
+                # target: a stale one must not stop a run against the bundled mock.
+                continue
             if raw is not None:
                 values[option.name] = KINDS[option.kind].parse(raw, source)
         base_url = values.get("base_url")

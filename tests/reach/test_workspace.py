@@ -184,3 +184,15 @@ def test_project_option_anywhere_before_the_double_dash(tmp_path: Path) -> None:
     missing = vanceqa("--project", str(tmp_path / "nope"), "docs", "examples", cwd=elsewhere)
     assert missing.returncode == 2
     assert "is not a folder" in missing.stderr
+
+
+def test_another_tools_stale_ca_variable_does_not_stop_a_plain_http_run() -> None:
+    env = {"SSL_CERT_FILE": "/nonexistent/ca.pem"}
+    assert resolve_target({}, env).ca_bundle is None  # the bundled mock: plain HTTP
+    plain = {"base_url": "http://127.0.0.1:9", "api_token": "t0ken-123456"}
+    assert resolve_target(plain, env).ca_bundle is None
+    secure = {"base_url": "https://staging.example", "api_token": "t0ken-123456"}
+    with pytest.raises(UsageError, match="SSL_CERT_FILE: cannot read the file"):
+        resolve_target(secure, env)
+    with pytest.raises(UsageError, match="VANCEQA_CA_BUNDLE: cannot read"):  # ours: always
+        resolve_target({}, {"VANCEQA_CA_BUNDLE": "/nonexistent/ca.pem"})

@@ -12,7 +12,13 @@ from hypothesis import HealthCheck, settings
 _COMMON = {
     "deadline": None,
     "database": None,  # runs are reproduced with --hypothesis-seed, not a local cache
-    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much],
+    # function_scoped_fixture: `vanceqa_defer` is shared by a test's examples on purpose
+    # (their requests go side by side and are judged once the test body has returned).
+    "suppress_health_check": [
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.function_scoped_fixture,
+    ],
     "print_blob": False,
 }
 settings.register_profile("conformance", max_examples=40, stateful_step_count=12, **_COMMON)

@@ -32,21 +32,21 @@ def _send(
     return client.request(operation.method, path, token=token)
 
 
-@pytest.mark.conformance("auth_no_token")
+@checks.AUTH_NO_TOKEN.mark()
 @pytest.mark.parametrize("operation", OPERATION_IDS)
 def test_no_token(operation, vanceqa_target, vanceqa_inventory, vanceqa_client):
     exchange = _send(operation, None, vanceqa_target, vanceqa_inventory, vanceqa_client)
     checks.AUTH_NO_TOKEN(exchange)
 
 
-@pytest.mark.conformance("auth_empty_token")
+@checks.AUTH_EMPTY_TOKEN.mark()
 @pytest.mark.parametrize("operation", OPERATION_IDS)
 def test_empty_token(operation, vanceqa_target, vanceqa_inventory, vanceqa_client):
     exchange = _send(operation, "", vanceqa_target, vanceqa_inventory, vanceqa_client)
     checks.AUTH_EMPTY_TOKEN(exchange)
 
 
-@pytest.mark.conformance("auth_wrong_token")
+@checks.AUTH_WRONG_TOKEN.mark()
 @pytest.mark.parametrize("operation", OPERATION_IDS)
 def test_wrong_token(operation, vanceqa_target, vanceqa_inventory, vanceqa_client):
     # A near miss of the real token: a server comparing prefixes must still refuse it.
@@ -55,7 +55,7 @@ def test_wrong_token(operation, vanceqa_target, vanceqa_inventory, vanceqa_clien
     checks.AUTH_WRONG_TOKEN(exchange)
 
 
-@pytest.mark.conformance("auth_bearer_token")
+@checks.AUTH_BEARER_TOKEN.mark()
 @pytest.mark.parametrize("operation", OPERATION_IDS)
 def test_bearer_token(operation, vanceqa_target, vanceqa_inventory, vanceqa_client):
     bearer = f"Bearer {vanceqa_target.api_token}"
@@ -63,25 +63,25 @@ def test_bearer_token(operation, vanceqa_target, vanceqa_inventory, vanceqa_clie
     checks.AUTH_BEARER_TOKEN(exchange)
 
 
-@pytest.mark.conformance("auth_hidden_regular", operation="getKitten")
+@checks.AUTH_HIDDEN_REGULAR.mark(operation="getKitten")
 def test_hidden_kitten_regular_token(vanceqa_target, vanceqa_client):
     for kitten_id in require_hidden(vanceqa_target):
         exchange = vanceqa_client.get(path_for(CONTRACT.operation("getKitten"), kitten_id))
-        checks.get("auth_hidden_regular")(exchange)
+        checks.AUTH_HIDDEN_REGULAR(exchange)
 
 
-@pytest.mark.conformance("auth_hidden_admin", operation="getKitten")
+@checks.AUTH_HIDDEN_ADMIN.mark(operation="getKitten")
 def test_hidden_kitten_admin_token(vanceqa_target, vanceqa_client, vanceqa_contract: Contract):
     admin = require_admin(vanceqa_target)
     for kitten_id in require_hidden(vanceqa_target):
         path = path_for(CONTRACT.operation("getKitten"), kitten_id)
         exchange = vanceqa_client.get(path, token=admin)
-        checks.get("auth_hidden_admin")(
+        checks.AUTH_HIDDEN_ADMIN(
             exchange, contract=vanceqa_contract, operation_id="getKitten", kitten_id=kitten_id
         )
 
 
-@pytest.mark.conformance("auth_token_accepted")
+@checks.AUTH_TOKEN_ACCEPTED.mark()
 @pytest.mark.parametrize("token_kind", ["regular", "admin"])
 @pytest.mark.parametrize("operation", ["listKittens", "getKitten"])
 def test_valid_token_accepted(
@@ -89,4 +89,4 @@ def test_valid_token_accepted(
 ):
     token = vanceqa_target.api_token if token_kind == "regular" else require_admin(vanceqa_target)
     exchange = _send(operation, token, vanceqa_target, vanceqa_inventory, vanceqa_client)
-    checks.get("auth_token_accepted")(exchange)
+    checks.AUTH_TOKEN_ACCEPTED(exchange)

@@ -17,6 +17,7 @@ import pytest
 
 from vanceqa import resources
 from vanceqa.client import TargetClient
+from vanceqa.conformance import checks
 from vanceqa.contract import default_contract
 from vanceqa.docs.drift_contract import match_operations
 from vanceqa.docs.examples import Maintenance, Unreachable, run_example
@@ -39,7 +40,7 @@ _OPERATIONS = {
 def _param(index: int, plan: PlannedExample) -> object:
     operation = _OPERATIONS.get((id(plan.endpoint), plan.method), "*")
     stage = 2 if plan.changes_data else 0
-    marks = [pytest.mark.conformance("docs_example", operation=operation, stage=stage)]
+    marks = [checks.DOCS_EXAMPLE.mark(operation=operation, stage=stage)]
     return pytest.param(index, id=plan.test_id, marks=marks)
 
 
@@ -77,7 +78,7 @@ def test_docs_example(
         request.node.user_properties.append(("note", result.message))
     if result.outcome == "failed":
         raise Finding(
-            check="docs_example",
+            check=checks.DOCS_EXAMPLE.name,
             behaviour=f"the docs' curl example for {plan.label} works as documented",
             docs_quote=f"{result.file}:{result.line} (curl example)",
             curl=result.curl or "",

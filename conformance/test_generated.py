@@ -13,24 +13,30 @@ from __future__ import annotations
 import pytest
 
 from vanceqa.client import DeleteRefused
+from vanceqa.conformance import checks
 from vanceqa.conformance.generated import load_schema, send_case
 
 schema = load_schema()
 
 
-@pytest.mark.conformance("schemathesis", stage=1)
+@checks.SCHEMATHESIS.mark(stage=1)
 @schema.parametrize()
-def test_generated(case, vanceqa_target, vanceqa_client, request):
+def test_generated(case, vanceqa_target, vanceqa_client, vanceqa_defer, request):
     if case.operation.method.upper() == "DELETE" and not vanceqa_target.bundled_mock:
         pytest.skip(
             "generated DELETEs pick arbitrary ids; they run against the bundled mock only "
             "(test_state.py covers DELETE on the --delete-id ids)"
         )
-    try:
-        send_case(case, vanceqa_target, vanceqa_client)
-    except DeleteRefused as refused:
-        if case.method.upper() == case.operation.method.upper():
-            raise  # the operation itself is DELETE: the test is skipped, with the reason
-        # A coverage probe of DELETE on another path: not sent; the operation's own
-        # cases still run and are judged.
-        request.node.user_properties.append(("note", str(refused)))
+
+    def check() -> None:
+        try:
+            checks.SCHEMATHESIS(lambda: send_case(case, vanceqa_target, vanceqa_client))
+        except DeleteRefused as refused:
+            if case.method.upper() == case.operation.method.upper():
+                raise  # the operation itself is DELETE: the test is skipped, with the reason
+            # A coverage probe of DELETE on another path: not sent; the operation's own
+            # cases still run and are judged.
+            request.node.user_properties.append(("note", str(refused)))
+
+    # Cases go side by side; schemathesis' checks judge each answer as it comes back.
+    vanceqa_defer(check)

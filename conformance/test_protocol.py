@@ -37,30 +37,44 @@ def _send(path, method, inventory, client):
     return client.request(method, concrete)
 
 
-@pytest.mark.conformance("protocol_405")
+@checks.PROTOCOL_405.mark()
 @pytest.mark.parametrize(("path", "method"), NOT_ALLOWED)
 def test_method_not_allowed(path, method, vanceqa_inventory, vanceqa_client):
     exchange = _send(path, method, vanceqa_inventory, vanceqa_client)
-    checks.get("protocol_405")(exchange)
+    checks.PROTOCOL_405(exchange)
 
 
-@pytest.mark.conformance("protocol_405_allow")
+@checks.PROTOCOL_405_ALLOW.mark()
 @pytest.mark.parametrize(("path", "method"), NOT_ALLOWED)
 def test_allow_header(path, method, vanceqa_inventory, vanceqa_client):
     exchange = _send(path, method, vanceqa_inventory, vanceqa_client)
-    checks.get("protocol_405_allow")(exchange, documented=CONTRACT.methods_for(path))
+    checks.PROTOCOL_405_ALLOW(exchange, documented=CONTRACT.methods_for(path))
 
 
-@pytest.mark.conformance("protocol_406")
+@checks.PROTOCOL_OPTIONS.mark()
+@pytest.mark.parametrize("path", [pytest.param(p, id=_path_operation(p)) for p in CONTRACT.paths()])
+def test_options(path, vanceqa_inventory, vanceqa_client):
+    exchange = _send(path, "OPTIONS", vanceqa_inventory, vanceqa_client)
+    checks.PROTOCOL_OPTIONS(exchange, documented=CONTRACT.methods_for(path))
+
+
+@checks.CONSISTENCY_LIST_ORDER.mark(operation="listKittens")
+def test_list_order(vanceqa_client):
+    first = vanceqa_client.get(CONTRACT.operation("listKittens").path)
+    second = vanceqa_client.get(CONTRACT.operation("listKittens").path)
+    checks.CONSISTENCY_LIST_ORDER(first, second)
+
+
+@checks.PROTOCOL_406.mark()
 @pytest.mark.parametrize("operation", OPERATION_IDS)
 def test_not_acceptable(operation, vanceqa_target, vanceqa_inventory, vanceqa_client):
     op = CONTRACT.operation(operation)
     path = path_for(op, target_id(op, vanceqa_target, vanceqa_inventory))
     exchange = vanceqa_client.request(op.method, path, headers={"Accept": "application/xml"})
-    checks.get("protocol_406")(exchange)
+    checks.PROTOCOL_406(exchange)
 
 
-@pytest.mark.conformance("protocol_accept_json")
+@checks.PROTOCOL_ACCEPT_JSON.mark()
 @pytest.mark.parametrize("accept", list(ACCEPT_JSON))
 @pytest.mark.parametrize("operation", READ_OPERATION_IDS)
 def test_accept_json(operation, accept, vanceqa_inventory, vanceqa_client):
@@ -68,4 +82,4 @@ def test_accept_json(operation, accept, vanceqa_inventory, vanceqa_client):
     value = ACCEPT_JSON[accept]
     headers = {"Accept": value} if value else {}
     exchange = vanceqa_client.get(path_for(op, live_id(vanceqa_inventory)), headers=headers)
-    checks.get("protocol_accept_json")(exchange)
+    checks.PROTOCOL_ACCEPT_JSON(exchange)

@@ -33,7 +33,7 @@ def _list_query(include_cats: str, available: str) -> str:
     return "?" + query if query else ""
 
 
-# Each flag left out, true or false: nine lists, all documented (decision 4).
+# Each flag left out, true or false: nine lists, all documented (reading 4).
 LIST_QUERIES = [_list_query(c, a) for c, a in product(("", "true", "false"), repeat=2)]
 GONE_OK = frozenset({200, 404, 410})  # a kitten someone else just deleted
 

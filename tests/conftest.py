@@ -46,12 +46,13 @@ def asgi_call(
     raw_path: bytes,
     query: bytes = b"",
     headers: list[tuple[bytes, bytes]] | None = None,
+    body: bytes = b"",
 ) -> tuple[int, dict[bytes, bytes], bytes]:
     """One request through the raw ASGI interface; returns status, headers, body."""
     messages: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        return {"type": "http.request", "body": body, "more_body": False}
 
     async def send(message: dict[str, Any]) -> None:
         messages.append(message)

@@ -185,7 +185,7 @@ def test_without_optional_options_checks_skip_with_reasons(tmp_path: Path) -> No
     assert "--destructive" in reasons["state_delete_answer"]
     assert "--destructive" in reasons["state_machine"]
     assert all(reasons.values())
-    # No DELETE of any kind reaches a shared server without the opt-in (decision 14).
+    # No DELETE of any kind reaches a shared server without the opt-in (reading 14).
     for result in run.document["results"]:
         if "DELETE" in result["nodeid"] or result["operation"] == "deleteKitten":
             assert result["outcome"] == "skipped", result["nodeid"]
@@ -243,7 +243,7 @@ def test_usage_errors_exit_2(args: list[str], message: str, tmp_path: Path) -> N
 
 
 def test_a_hidden_delete_id_is_left_out_not_failed(tmp_path: Path) -> None:
-    # A regular token rightly gets 403 on a hidden kitten, DELETE included (decision 3):
+    # A regular token rightly gets 403 on a hidden kitten, DELETE included (reading 3):
     # naming one with --delete-id must not fail a server that keeps the docs.
     dataset = load_dataset(ALT)
     hidden = [k.id for k in dataset.kittens if k.hidden and not k.removed]

@@ -1,4 +1,4 @@
-"""The contract: a valid OpenAPI 3.1 document, read the way the docs and decisions say."""
+"""The contract: a valid OpenAPI 3.1 document, read the way the docs and docs/readings.md say."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def test_documented_defaults() -> None:
     ],
 )
 def test_documented_statuses(operation: str, statuses: set[int]) -> None:
-    # 500 is never acceptable (decision 12) and 418 is tied to no request (decision 13).
+    # 500 is never acceptable (reading 12) and 418 is tied to no request (reading 13).
     assert default_contract().operation(operation).statuses == statuses
 
 

@@ -62,7 +62,7 @@ def test_our_docs_known_drift() -> None:
     report = drift(OURS, CONTRACT)
     get_curl = line_of(OURS, 'curl "http://example.com/api/kittens/2" \\')
     assert summary(report, "error") == {
-        # Decision 1: the request lines without /api, seen from both sides.
+        # Reading 1: the request lines without /api, seen from both sides.
         ("curl-path-mismatch", "index.html.md", get_curl),
         ("curl-path-mismatch", "index.html.md", line_of(OURS, "-X DELETE") - 1),
         ("request-line-not-in-contract", "index.html.md", line_of(OURS, "`GET http://example.com/kittens")),
@@ -74,7 +74,7 @@ def test_our_docs_known_drift() -> None:
         ("placeholder-url", "index.html.md", line_of(OURS, "```shell")),
     }
     info = {(f.rule, f.key) for f in report.findings if f.severity == "info"}
-    assert ("error-code-drift", "418 not in contract") in info  # decision 13
+    assert ("error-code-drift", "418 not in contract") in info  # reading 13
     assert report.exit_code == 1
     by_rule = {f.rule: f for f in report.findings}
     assert "'â€”' looks like '—'" in by_rule["mojibake"].message
@@ -285,9 +285,80 @@ def test_rules_for_odd_pages(tmp_path: Path) -> None:
     report = drift(page)
     assert summary(report, "error", "warning") == {
         ("front-matter-invalid", "index.html.md", 3),
-        ("curl-unparsable", "index.html.md", 6),
+        ("curl-unparsable", "index.html.md", 7),  # the line of the quote never closed
         ("duplicate-endpoint", "index.html.md", 22),
+        # Both curls are read as a reader means them: limit is not in the table.
+        ("example-missing-required", "index.html.md", 7),
+        ("undocumented-example-parameter", "index.html.md", 7),
         ("example-missing-required", "index.html.md", 19),
-        ("undocumented-example-parameter", "index.html.md", 19),  # limit is not in the table
+        ("undocumented-example-parameter", "index.html.md", 19),
     }
     assert report.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("tabs", "fence", "fires"),
+    [
+        (["shell", "python"], "bash", True),  # shell's language, another name: never switches
+        (["shell", "python"], "py", True),
+        (["shell", "python"], "http", False),  # no tab's language: Slate always shows it
+        (["shell", "python"], "json", False),
+        (["shell", "python"], "text", False),
+        (["shell"], "bash", False),  # one tab: nothing switches, all is shown
+        ([], "bash", False),
+    ],
+)
+def test_tab_undeclared_follows_what_slate_hides(
+    tmp_path: Path, tabs: list[str], fence: str, fires: bool
+) -> None:
+    declared = "".join(f"  - {tab}\n" for tab in tabs)
+    page = tmp_path / "index.html.md"
+    page.write_text(
+        f"---\nlanguage_tabs:\n{declared}---\n\n# Things\n\n```{fence}\nGET /things\n```\n",
+        encoding="utf-8",
+    )
+    rules = {f.rule for f in drift(page).findings}
+    assert ("tab-undeclared" in rules) is fires
+
+
+def test_common_parameters_and_array_syntax_are_documented(tmp_path: Path) -> None:
+    page = tmp_path / "index.html.md"
+    page.write_text(
+        "# Conventions\n\nAny request takes the `_fields` parameter.\n\n"
+        "# Carts\n\n```shell\ncurl -X PUT 'https://h/carts/1?_fields=id' "
+        "-d 'items[][sku]=a1' -d 'coupon=X' -d 'tags[]=gift'\n```\n\n"
+        "`PUT https://h/carts/{id}`\n\n"
+        "Parameter | Description\n--- | ---\nitems | The items.\ntags[] | Tags.\n",
+        encoding="utf-8",
+    )
+    findings = [(f.rule, f.key) for f in drift(page).findings if f.severity != "info"]
+    # _fields is documented once for every request; items[][sku] is the items parameter.
+    assert findings == [("undocumented-example-parameter", "PUT /carts/{id} coupon")]
+
+
+def test_relative_request_lines_compare_after_the_base_path(tmp_path: Path) -> None:
+    page = tmp_path / "index.html.md"
+    page.write_text(
+        "# Endpoint\n\n`https://shop.example.com/api/3/`\n\n"
+        "# Carts\n\n```shell\ncurl https://shop.example.com/api/3/carts/1\n```\n\n"
+        "`GET /carts/{id}`\n\n"
+        "# Orders\n\n```shell\ncurl https://shop.example.com/api/3/order/1\n```\n\n"
+        "`GET /orders/{id}`\n\n"
+        "# Admin\n\n```shell\ncurl https://shop.example.com/admin\n```\n\n"
+        "`GET https://shop.example.com/api/3/admin`\n",
+        encoding="utf-8",
+    )
+    report = drift(page)
+    assert report.page.base_paths == ("/api/3",)
+    mismatches = [f.key for f in report.findings if f.rule == "curl-path-mismatch"]
+    # The order's curl misses an s; the admin request line names its host: compared as is.
+    assert mismatches == ["GET /orders/{id} <- /api/3/order/1", "GET /api/3/admin <- /admin"]
+
+
+def test_a_rule_name_is_registered_once() -> None:
+    from vanceqa.docs.findings import RULES, rule
+
+    name = next(iter(RULES))
+    with pytest.raises(ValueError, match="registered twice"):
+        rule(name, "info", "a second rule of the same name")(lambda r, page: [])
+    assert RULES[name].title != "a second rule of the same name"

@@ -18,6 +18,7 @@ from vanceqa.docs.requestline import (
     parse_endpoint_html,
     parse_request_text,
     path_values,
+    url_path,
 )
 from vanceqa.errors import UsageError
 
@@ -216,6 +217,10 @@ def test_uploads_missing_include_is_recorded_not_fatal() -> None:
         ("GET, HEAD /a/{id}", ("GET", "HEAD"), "/a/{id}"),
         ("GET|POST /x", ("GET", "POST"), "/x"),
         ("DELETE api.example.org/v1/a/:id", ("DELETE",), "api.example.org/v1/a/:id"),
+        ("GET/issues/resolutions", ("GET",), "/issues/resolutions"),  # no space
+        ("GET/POST /a", ("GET", "POST"), "/a"),
+        ("[PUT | POST] /timers/{id}/pause", ("PUT", "POST"), "/timers/{id}/pause"),
+        ("POST jobs/{id}/resources", ("POST",), "jobs/{id}/resources"),
     ],
 )
 def test_request_line_forms(text: str, methods: tuple[str, ...], url: str) -> None:
@@ -224,7 +229,9 @@ def test_request_line_forms(text: str, methods: tuple[str, ...], url: str) -> No
     assert (line.methods, line.url) == (methods, url)
 
 
-@pytest.mark.parametrize("text", ["Get all kittens", "GET the list now", "get /lower", "GET"])
+@pytest.mark.parametrize(
+    "text", ["Get all kittens", "GET the list now", "get /lower", "GET", "[see] /x"]
+)
 def test_prose_is_not_a_request_line(text: str) -> None:
     assert parse_request_text(text) is None
 
@@ -233,6 +240,32 @@ def test_endpoint_html_variants() -> None:
     [one] = parse_endpoint_html('<p class="endpoint"><code>POST /upload</code></p>')
     assert (one.methods, one.url) == (("POST",), "/upload")
     assert parse_endpoint_html('<p class="note"><code>GET</code> /x</p>') == []
+    [div] = parse_endpoint_html(
+        '<div class="api-endpoint"><div class="endpoint-data"><i class="label">GET</i>'
+        "<h6> https://h/v1/orders/<order_id>/lines.json </h6></div></div>"
+    )
+    assert (div.methods, div.url) == (("GET",), "https://h/v1/orders/<order_id>/lines.json")
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("jobs/{id}/resources", "/jobs/{id}/resources"),  # a path without its slash
+        ("api.example.org/v1/a", "/v1/a"),  # a host without a scheme
+        ("{host}/v2/otp", "/v2/otp"),
+        ("{{base_url}}/a", "/a"),
+        ("localhost:8080/a?x=1", "/a"),
+        ("https://{deployment}.example.com/api/v0/x", "/api/v0/x"),
+    ],
+)
+def test_url_paths_keep_paths_without_a_slash(url: str, path: str) -> None:
+    assert url_path(url) == path
+
+
+def test_parameters_inside_a_segment() -> None:
+    assert matches("/brands/<brand_id>.json", "/brands/5a1c.json")
+    assert not matches("/brands/<brand_id>.json", "/brands/5a1c.xml")
+    assert canonical("/brands/<brand_id>.json") == canonical("/brands/{id}.json")
 
 
 def test_paths_compare_by_literal_segments() -> None:
@@ -292,3 +325,42 @@ def test_any_text_parses_without_crashing(text: str) -> None:
         page_file.write_text(text, encoding="utf-8")
         page = parse_page(page_file)
         page.to_json()
+
+
+def test_redcarpet_headings_and_indented_text(tmp_path: Path) -> None:
+    page_file = tmp_path / "index.html.md"
+    page_file.write_text(
+        "##Things\n\n    `GET /things`\n\n```shell\n#not a heading\ncurl https://h/things\n```\n",
+        encoding="utf-8",
+    )
+    page = parse_page(page_file)
+    assert [s.title for s in page.sections] == ["Things"]
+    # Slate disables indented code: the indented request line is a request line.
+    assert [(e.path, e.title) for e in page.endpoints] == [("/things", "Things")]
+
+
+def test_each_json_example_is_parsed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parsing is linear in the includes: the JSON of earlier files is not parsed again."""
+    import vanceqa.docs.filling as filling
+
+    calls: list[str] = []
+    original = filling.parse_jsonish
+
+    def counting(text: str):  # type: ignore[no-untyped-def]
+        calls.append(text)
+        return original(text)
+
+    monkeypatch.setattr(filling, "parse_jsonish", counting)
+    (tmp_path / "includes").mkdir()
+    names = [f"part{n}" for n in range(30)]
+    for n, name in enumerate(names):
+        (tmp_path / "includes" / f"_{name}.md").write_text(
+            f'# Part {n}\n\n```json\n{{"n": {n}}}\n```\n\n`GET /parts/{n}`\n',
+            encoding="utf-8",
+        )
+    front = "---\nincludes:\n" + "".join(f"  - {name}\n" for name in names) + "---\n"
+    (tmp_path / "index.html.md").write_text(front + "# Parts\n", encoding="utf-8")
+    page = parse_page(tmp_path / "index.html.md")
+    assert len(page.endpoints) == 30
+    assert [e.responses[0].body for e in page.endpoints] == [{"n": n} for n in range(30)]
+    assert len(calls) == 30

@@ -7,7 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vanceqa.docs.jsonish import infer_schema, parse_jsonish, shape_differences
-from vanceqa.docs.snippets import CurlParseError, parse_curl_commands, read_tab
+from vanceqa.docs.snippets import (
+    CurlParseError,
+    curl_problems,
+    parse_curl_commands,
+    read_curl_leniently,
+)
+from vanceqa.docs.tabread import read_tab
 
 
 def test_curl_with_continuations_prompt_pipe_and_comment() -> None:
@@ -47,6 +53,44 @@ def test_curl_form_json_and_several_commands() -> None:
     assert first.body == '{"petId": 17}'
     assert second.form == [("api_token", "T"), ("file", "@/tmp/cat.jpg")]
     assert (first.line, second.line) == (1, 2)
+
+
+def test_angle_placeholders_are_words_not_redirections() -> None:
+    [cmd] = parse_curl_commands("curl https://h/v1/orders/<order_id> \\\n  -u <client_token>:")
+    assert (cmd.url, cmd.user) == ("https://h/v1/orders/<order_id>", "<client_token>:")
+    [redirected] = parse_curl_commands("curl https://h/a > out.json")
+    assert redirected.url == "https://h/a"
+
+
+@pytest.mark.parametrize(
+    ("code", "kind", "line", "method", "url"),
+    [
+        ('curl "https://h/a"\n  -X POST\n  -d "x=1"', "no-continuation", 2, "POST", "https://h/a"),
+        ("curl -X PUT \\ \n  https://h/a", "backslash-space", 1, "PUT", "https://h/a"),
+        ("curl'https://h/a?q=1'", "glued", 1, "GET", "https://h/a?q=1"),
+        ("curl X- DELETE https://h/a/1", "stray-words", 1, "DELETE", "https://h/a/1"),
+        ("curl -X -get https://h/a", "bad-method", 1, "GET", "https://h/a"),
+        ("curl https://h/a \\\n  -H 'X: 1", "unclosed-quote", 2, "GET", "https://h/a"),
+        ("curl -X POST https://h/a -D '{\"a\": 1}'", "dump-header", 1, "POST", "https://h/a"),
+    ],
+)
+def test_broken_curls_are_diagnosed_and_read_as_meant(
+    code: str, kind: str, line: int, method: str, url: str
+) -> None:
+    [problem] = curl_problems(code)
+    assert (problem.kind, problem.line) == (kind, line)
+    [cmd] = read_curl_leniently(code)
+    assert (cmd.method, cmd.url) == (method, url)
+
+
+def test_a_correct_curl_has_no_problem() -> None:
+    code = (
+        "curl -X POST https://h/a \\\n"
+        "  -H 'Content-Type: application/json' \\\n"
+        "  -d '{\n  \"a\": 1\n}'"
+    )
+    assert curl_problems(code) == []
+    assert read_curl_leniently(code)[0].json_body
 
 
 def test_curl_shell_quoting_is_never_executed() -> None:

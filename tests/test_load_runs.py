@@ -314,7 +314,7 @@ def test_contract_violations_under_load_are_failures_with_reasons(
 class ListsHiddenAPI(DefectiveAPI):
     """A correct API that lists kitten 7, hidden for admins, to regular tokens too.
 
-    Whether hidden kittens are listed is not documented (decision 3), so the 403 a
+    Whether hidden kittens are listed is not documented (reading 3), so the 403 a
     regular token gets on kitten 7 is a documented answer, not a failure.
     """
 

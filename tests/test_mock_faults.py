@@ -11,6 +11,9 @@ import pytest
 from vanceqa.errors import UsageError
 from vanceqa.mock import FaultConfig, MockConfig, create_app
 from vanceqa.mock.app import MockApp
+from vanceqa.mock.fault_spec import FaultContext
+from vanceqa.mock.faults import ErrorRate, Latency, Maintenance, RateLimit, Stall
+from vanceqa.mock.state import SharedState
 
 pytestmark = pytest.mark.anyio
 
@@ -66,7 +69,7 @@ async def test_rate_limit_is_429_with_retry_after_per_token(client: httpx.AsyncC
 
 
 async def test_rate_limit_refills(app: MockApp) -> None:
-    app.state.set_faults(FaultConfig(rate_limit_rps=1000))
+    app.state.set_faults(FaultConfig.from_json({"rate_limit_rps": 1000}))
     now = time.time()
     waits = [app.state.take_token(0, 1000, now) for _ in range(1001)]
     assert waits[:1000] == [0.0] * 1000
@@ -91,22 +94,31 @@ async def test_fixed_latency_holds_answers(client: httpx.AsyncClient) -> None:
     ],
 )
 def test_latency_distributions_sample_in_range(spec: str, low: float, high: float) -> None:
-    faults = FaultConfig.from_specs([spec])
-    rng = random.Random(7)
-    samples = [faults.delay_s(rng, now=0.0) * 1000 for _ in range(2000)]
+    latency = FaultConfig.from_specs([spec]).get(Latency)
+    context = FaultContext(SharedState(), random.Random(7), now=0.0, clock=0.0)
+    samples = [latency.effect(context) * 1000 for _ in range(2000)]
     assert len(set(samples)) > 100  # a distribution, not a constant
     inside = sum(low <= s <= high for s in samples) / len(samples)
     assert inside > 0.97
 
 
+def test_a_latency_draw_is_held_at_most_a_minute() -> None:
+    latency = FaultConfig.from_specs(["latency=60s", "latency=lognormal:60s,10"]).get(Latency)
+    context = FaultContext(SharedState(), random.Random(1), now=0.0, clock=0.0)
+    assert max(latency.effect(context) for _ in range(200)) == 60.0
+
+
 def test_stall_holds_answers_until_the_window_ends() -> None:
-    faults = FaultConfig.from_specs(["stall=10s:1000ms"])
-    epoch = faults.stall_epoch
-    rng = random.Random(0)
-    assert faults.delay_s(rng, epoch + 0.0) == pytest.approx(1.0)
-    assert faults.delay_s(rng, epoch + 0.75) == pytest.approx(0.25)
-    assert faults.delay_s(rng, epoch + 1.5) == 0.0
-    assert faults.delay_s(rng, epoch + 10.2) == pytest.approx(0.8)
+    stall = FaultConfig.from_specs(["stall=10s:1000ms"]).get(Stall)
+    epoch = stall.stall_epoch
+
+    def hold(now: float) -> float:
+        return stall.effect(FaultContext(SharedState(), random.Random(0), now=now, clock=0.0))
+
+    assert hold(epoch + 0.0) == pytest.approx(1.0)
+    assert hold(epoch + 0.75) == pytest.approx(0.25)
+    assert hold(epoch + 1.5) == 0.0
+    assert hold(epoch + 10.2) == pytest.approx(0.8)
 
 
 async def test_stall_applies_at_run_time(client: httpx.AsyncClient) -> None:
@@ -118,7 +130,7 @@ async def test_stall_applies_at_run_time(client: httpx.AsyncClient) -> None:
 
 def test_faults_at_start_apply() -> None:
     app = create_app(MockConfig(faults=FaultConfig.from_specs(["maintenance=on"])))
-    assert app.faults.maintenance
+    assert app.faults.get(Maintenance).maintenance
 
 
 @pytest.mark.parametrize(
@@ -134,7 +146,26 @@ def test_faults_at_start_apply() -> None:
         "error_rate=lots",
         "maintenance=maybe",
         "rate_limit=-3",
+        "rate_limit=nan",
+        "rate_limit=inf",
         "teapot=on",
+        "latency=61s",
+        "latency=uniform:50ms..10ms",
+        "latency=exponential:0ms",
+        "latency=lognormal:10ms,11",
+        "stall=0s:10ms",
+        "stall=2d:10ms",
+        "error_rate=nan",
+        "error_rate=-0.1",
+        "capacity=8",
+        "capacity=0x20ms",
+        "capacity=8x0ms",
+        "capacity=1025x20ms",
+        "capacity=8x61s",
+        "capacity=8x20ms,max_wait=0s",
+        "capacity=8x20ms,max_wait=2m",
+        "capacity=8x20ms,queue=5",
+        "capacity=-8x20ms",
     ],
 )
 def test_bad_fault_specs_are_usage_errors(spec: str) -> None:
@@ -146,9 +177,21 @@ def test_fault_specs_parse() -> None:
     faults = FaultConfig.from_specs(
         ["latency=20ms", "error_rate=5%", "rate_limit=20/s", "maintenance=off", "stall=4s:500ms"]
     )
-    assert faults.latency_ms == 20
-    assert faults.error_rate == pytest.approx(0.05)
-    assert faults.rate_limit_rps == 20
-    assert faults.stall_every_s == 4
-    assert faults.stall_ms == 500
+    fields = faults.to_json()
+    assert fields["latency_ms"] == 20
+    assert fields["error_rate"] == pytest.approx(0.05)
+    assert fields["rate_limit_rps"] == 20
+    assert fields["stall_every_s"] == 4
+    assert fields["stall_ms"] == 500
     assert FaultConfig.from_json(faults.to_json()) == faults
+
+
+def test_each_spec_changes_only_the_fields_it_names() -> None:
+    # A fixed latency and a distribution on top: two specs, both kept.
+    faults = FaultConfig.from_specs(["latency=20ms", "latency=normal:5ms,1ms", "error_rate=1"])
+    assert faults.get(Latency) == Latency(20.0, "normal", (5.0, 1.0))
+    # NAME=off puts one fault back to its defaults, leaving the others alone.
+    off = FaultConfig.from_specs(["latency=off"], base=faults)
+    assert off.get(Latency) == Latency()
+    assert off.get(ErrorRate).error_rate == 1.0
+    assert FaultConfig.from_specs(["rate_limit=20", "rate_limit=off"]).get(RateLimit) == RateLimit()

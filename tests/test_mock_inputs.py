@@ -20,7 +20,7 @@ from vanceqa.mock.app import MockApp
 
 CONTRACT = default_contract()
 # What the mock may answer: the documented statuses of the operations, plus 404 for
-# paths outside the API and 405 for methods the docs do not give (decision 8).
+# paths outside the API and 405 for methods the docs do not give (reading 8).
 DOCUMENTED = set().union(*(op.statuses for op in CONTRACT)) | {404, 405}
 
 

@@ -12,6 +12,7 @@ import pytest
 from tests.conftest import DATA
 from vanceqa.report import history
 from vanceqa.report.results import Results, load_results
+from vanceqa.report.sections import SECTIONS
 from vanceqa.report.verdict import judge
 
 RESULTS = DATA / "results"
@@ -37,8 +38,8 @@ def passing_load() -> dict[str, Any]:
     return data
 
 
-def results(**files: Any) -> Results:
-    return Results(report_dir=Path("."), **files)
+def results(run: Any = None, **files: Any) -> Results:
+    return Results(report_dir=Path("."), sections=SECTIONS, data=files, run=run)
 
 
 def phase(verdict: Any, name: str) -> Any:
@@ -46,7 +47,7 @@ def phase(verdict: Any, name: str) -> Any:
 
 
 def test_the_recorded_run_fails_on_checks_and_slo() -> None:
-    verdict = judge(load_results(RESULTS))
+    verdict = judge(load_results(RESULTS, SECTIONS))
     assert verdict.status == "fail"
     assert verdict.exit_code == 1  # a failed check outranks the SLO breach's own code
     assert [p.status for p in verdict.phases] == ["failed", "failed", "failed"]

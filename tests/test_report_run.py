@@ -22,6 +22,7 @@ from vanceqa.report.phases import Phase, run_phase
 from vanceqa.report.progress import PlainProgress, RichProgress
 from vanceqa.report.results import load_results
 from vanceqa.report.run_command import child_environment
+from vanceqa.report.sections import SECTIONS
 from vanceqa.report.verdict import judge
 from vanceqa.target import TargetConfig
 
@@ -157,7 +158,7 @@ def test_run_writes_run_json_history_logs_and_page(
     (tmp_path / "load.json").write_text((RESULTS / "load.json").read_text())
     code = main(["run", "--report-dir", str(tmp_path), "--skip", "check", "--skip", "load"])
     out = capsys.readouterr().out
-    results = load_results(tmp_path)
+    results = load_results(tmp_path, SECTIONS)
     assert code == judge(results).exit_code
     assert results.load is None  # the earlier run's load.json is not shown as this run's
     assert results.docs is not None
@@ -204,7 +205,7 @@ def test_run_against_a_server_keeps_its_token_out_of_everything(
     captured = capsys.readouterr()
     docs = json.loads((tmp_path / "docs.json").read_text())
     assert any(e["outcome"] == "passed" for e in docs["examples"])  # the token was used
-    assert code == judge(load_results(tmp_path)).exit_code
+    assert code == judge(load_results(tmp_path, SECTIONS)).exit_code
     everything = every_text(tmp_path) + captured.out + captured.err
     assert token not in everything
     assert admin not in everything
@@ -248,14 +249,7 @@ def _accepts(port: int) -> bool:
 def test_a_phase_over_its_time_limit_is_stopped_with_all_it_started(tmp_path: Path) -> None:
     """`vanceqa mock` never ends by itself: the phase limit stops it and its workers."""
     port = free_port()
-    phase = Phase(
-        "hang",
-        "load",
-        ["mock", "--port", str(port), "--workers", "2"],
-        "none.json",
-        expected_s=2,
-        timeout_s=4,
-    )
+    phase = Phase("hang", ["mock", "--port", str(port), "--workers", "2"], 2, 4)
     out = io.StringIO()
     listener = PlainProgress(Console(file=out, highlight=False))
     outcome = run_phase(phase, tmp_path / "hang.log", dict(os.environ), [API_TOKEN], listener)
@@ -270,23 +264,29 @@ def test_a_phase_over_its_time_limit_is_stopped_with_all_it_started(tmp_path: Pa
 
 
 def test_a_terminal_gets_a_bar_per_phase(tmp_path: Path) -> None:
-    phase = Phase("docs drift", "docs", ["docs", "drift"], "docs.json", 3, 120)
-    later = Phase("load", "load", ["load"], "load.json", 10, 60)
+    # `vanceqa report` on the recorded results: no network, and a known exit code (the
+    # recorded run fails its checks), so the bar's last word can be checked exactly.
+    shutil.copytree(RESULTS, tmp_path / "reports")
+    report = ["report", "--report-dir", str(tmp_path / "reports")]
+    phase = Phase("rebuild", report, 3, 120, meanings={1: "the recorded run fails"})
+    later = Phase("load", ["load"], 10, 60)
     out = io.StringIO()
     console = Console(file=out, force_terminal=True, width=120)
     with RichProgress(console, [phase, later]) as listener:
         outcome = run_phase(phase, tmp_path / "d.log", dict(os.environ), [], listener)
     text = out.getvalue()
-    assert outcome.exit_code in (0, 1)
-    assert "docs drift" in text
+    assert outcome.exit_code == 1, (tmp_path / "d.log").read_text()
+    assert outcome.note is None
+    assert "rebuild" in text
     assert "100%" in text
+    assert "the recorded run fails" in text
     assert "waiting" in text  # the phase that has not started yet
 
 
 @pytest.mark.socket
 def test_the_mock_tokens_never_reach_the_logs(tmp_path: Path) -> None:
     """The bundled mock's own tokens are redacted from phase logs too."""
-    phase = Phase("docs examples", "docs", ["docs", "examples", "--json"], "docs.json", 5, 120)
+    phase = Phase("docs examples", ["docs", "examples", "--json"], 5, 120)
     out = io.StringIO()
     listener = PlainProgress(Console(file=out))
     log = tmp_path / "x.log"
@@ -328,12 +328,12 @@ def test_a_dead_target_is_reported_not_crashed_on(
 
 
 def test_the_slo_exit_code_matches_the_load_command() -> None:
-    """run_command keeps its own copy: the report never imports vanceqa.load (its launcher
-    side imports no locust, so this test may, and checks that too)."""
+    """The report's plans keep their own copy: the report never imports vanceqa.load (its
+    launcher side imports no locust, so this test may, and checks that too)."""
     import sys
 
     from vanceqa.load.slo import EXIT_SLO_BREACH as LOAD_CODE
-    from vanceqa.report.run_command import EXIT_SLO_BREACH
+    from vanceqa.report.plans import EXIT_SLO_BREACH
 
     assert EXIT_SLO_BREACH == LOAD_CODE
     assert "locust" not in sys.modules
@@ -347,7 +347,7 @@ def test_vanceqa_run_end_to_end_on_the_bundled_mock(
     """What a user gets from `vanceqa run`: every phase for real, one page, one verdict."""
     code = main(["run", "--report-dir", str(tmp_path), "--run-time", "5s", "--seed", "99"])
     out = capsys.readouterr().out
-    results = load_results(tmp_path)
+    results = load_results(tmp_path, SECTIONS)
     verdict = judge(results)
     assert code == verdict.exit_code
     assert results.problems == []

@@ -8,6 +8,8 @@ What it promises, whoever sends:
 - `--max-rps` holds for the whole run and a 429 is waited out (`pacing`);
 - after `NO_ANSWER_LIMIT` requests in a row with no answer, the target is given up on
   (`TargetStoppedAnswering`): every later request fails at once, sending nothing;
+- independent requests may be sent side by side (`submit`, `map`): at most
+  `--concurrency` in flight, all of them under the same pacing, guard and deadlines;
 - each answer is kept as an `Exchange` a finding can quote as a redacted curl line.
 """
 
@@ -16,9 +18,10 @@ from __future__ import annotations
 import datetime
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -36,6 +39,9 @@ REGULAR = "\x00regular"
 NO_ANSWER_LIMIT = 3
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})  # RFC 9110 9.2.2
 _EXCERPT = 300
+P = ParamSpec("P")
+R = TypeVar("R")
+Item = TypeVar("Item")
 
 
 class DeleteRefused(Exception):
@@ -128,13 +134,33 @@ class TargetClient:
         self._lock = threading.Lock()
         self._silent = 0
         self._http = http_client(target, transport=transport)
+        self._pool: ThreadPoolExecutor | None = None
 
     @property
     def max_rps(self) -> float | None:
         return self.target.max_rps
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
         self._http.close()
+
+    # -- side by side ------------------------------------------------------------------
+    def submit(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> Future[R]:
+        """Run `fn` (requests and their checks) beside others: at most --concurrency at
+        once. `fn` must not wait on another submitted call (the pool is bounded)."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    self.target.concurrency, thread_name_prefix="vanceqa-request"
+                )
+        return self._pool.submit(fn, *args, **kwargs)
+
+    def map(self, fn: Callable[[Item], R], items: Iterable[Item]) -> list[R]:
+        """`fn` over `items` side by side; results in order; the first error is raised
+        once every call has ended (no request is left running behind a failure)."""
+        futures = [self.submit(fn, item) for item in items]
+        return wait_all(futures)
 
     def __enter__(self) -> TargetClient:
         return self
@@ -291,6 +317,21 @@ def _with_target_headers(target: TargetConfig, headers: Mapping[str, str]) -> di
     """The headers a request carried: the target's --header ones, unless it set its own."""
     own = {name.lower() for name in headers}
     return {**{n: v for n, v in target.headers if n.lower() not in own}, **headers}
+
+
+def wait_all(futures: Iterable[Future[R]]) -> list[R]:
+    """Every future's result, in order; the first failure (in order) raised at the end."""
+    results: list[R] = []
+    error: BaseException | None = None
+    for future in futures:
+        exc = future.exception()
+        if exc is not None:
+            error = error or exc
+        else:
+            results.append(future.result())
+    if error is not None:
+        raise error
+    return results
 
 
 def encode_query(pairs: Iterable[tuple[str, str]]) -> str:

@@ -25,6 +25,7 @@ _EXAMPLES = {
     "ids": "[7, 8]",
     "switch": "false",
     "rate": "20",
+    "count": "8",
     "duration": '"10s"',
     "size": '"8MiB"',
     "file": '"certs/company-ca.pem"',

@@ -24,7 +24,8 @@ def preflight(client: TargetClient) -> None:
         try:
             exchange = client.get(LIST_PATH, token=token)
         except Finding as exc:
-            raise TargetUnavailable(f"cannot reach {where}: {exc.details}") from None
+            verb = "cannot test" if exc.check == "response_size" else "cannot reach"
+            raise TargetUnavailable(f"{verb} {where}: {exc.details}") from None
         except StillThrottled:
             raise TargetUnavailable(
                 f"{where} kept answering 429 Too Many Requests after {client.max_retries} "

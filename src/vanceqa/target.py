@@ -35,6 +35,10 @@ INSECURE_NOTE = (
     "TLS certificates were NOT verified (--insecure): whoever answered at the target's "
     "address was tested, and was sent the tokens"
 )
+DEFAULT_CONCURRENCY = 8
+# The deadline each kind of run sets itself without --time-limit: (seconds, the most
+# requests it sends, for the longer time a --max-rps ceiling needs).
+RUN_TIME_LIMITS = {"check": (20 * 60.0, 4000), "docs": (10 * 60.0, 200)}
 # Header names whose values are secret without being marked (gateway keys, cookies).
 _SECRET_NAME = re.compile(r"(?i)auth|key|token|secret|pass|cookie|session|signature|credential")
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
@@ -96,6 +100,17 @@ def parse_names(value: object, what: str) -> tuple[str, ...]:
         if not _HEADER_NAME.match(name):
             raise UsageError(f"{what} takes header names, got {name!r}")
     return tuple(dict.fromkeys(n.lower() for n in names))
+
+
+def parse_count(value: object, what: str) -> int:
+    """A whole number from 1 up."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise UsageError(f"{what} must be a whole number, got {value!r}") from None
+    if number < 1:
+        raise UsageError(f"{what} must be at least 1, got {value!r}")
+    return number
 
 
 def parse_file(value: object, what: str) -> str:
@@ -169,6 +184,7 @@ KINDS: dict[str, Kind] = {
         lambda v: f"{v:g}s",
     ),
     "size": Kind(lambda v, what: parse_size(v, what=what), {"metavar": "SIZE"}, str),
+    "count": Kind(parse_count, {"metavar": "N"}, str),
 }
 
 
@@ -222,6 +238,9 @@ OPTIONS: tuple[Option, ...] = (
            "an id DELETE may touch", "ids"),
     Option("max_rps", "--max-rps", "VANCEQA_MAX_RPS",
            "ceiling on the request rate, for fragile servers", "rate"),
+    Option("concurrency", "--concurrency", "VANCEQA_CONCURRENCY",
+           f"requests the suites keep in flight at once, within --max-rps "
+           f"(default {DEFAULT_CONCURRENCY}; 1: one at a time)", "count"),
     Option("request_timeout_s", "--request-timeout", "VANCEQA_REQUEST_TIMEOUT",
            f"deadline of one request: connect, send and the whole answer "
            f"(default {DEFAULT_REQUEST_TIMEOUT_S:g}s)", "duration"),
@@ -267,6 +286,7 @@ class TargetConfig:
     destructive: bool = False
     delete_ids: tuple[int, ...] = ()
     max_rps: float | None = None
+    concurrency: int = DEFAULT_CONCURRENCY
     request_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S
     max_body: int = DEFAULT_MAX_BODY
     ca_bundle: str | None = None
@@ -317,6 +337,14 @@ class TargetConfig:
     def url(self, path: str, query: str = "") -> str:
         assert self.base_url is not None, "a resolved target has a base URL"
         return f"{self.base_url}{path}" + (f"?{query}" if query else "")
+
+    def time_limit(self, kind: str) -> float:
+        """The run's deadline in seconds: --time-limit, else the kind's own default,
+        stretched to what --max-rps needs for all its requests (never unbounded)."""
+        if self.time_limit_s is not None:
+            return self.time_limit_s
+        default, requests = RUN_TIME_LIMITS[kind]
+        return max(default, 1.5 * requests / self.max_rps) if self.max_rps else default
 
     def delete_refusal(self, method: str, url: str) -> str | None:
         """Why a request must not leave the process, or None (reading 14).

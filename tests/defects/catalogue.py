@@ -80,6 +80,13 @@ async def _wrong_403(request: Request, response: Response, ctx: Context) -> Resp
     return response
 
 
+@defect("admin_refused_on_item", "auth_token_accepted", "the admin token gets 401 on one kitten")
+async def _admin_item(request: Request, response: Response, ctx: Context) -> Response:
+    if request.route == "item" and request.token == ctx.admin_token and request.method == "GET":
+        return response.with_json({"error": "unauthorized"}, status=401)
+    return response
+
+
 @defect("hidden_visible_to_regular", "auth_hidden_regular", "regular tokens see hidden kittens")
 async def _hidden_regular(request: Request, response: Response, ctx: Context) -> Response:
     if request.route == "item" and request.method == "GET" and response.status == 403:
@@ -121,13 +128,39 @@ def _flag_ignored(request: Request, ctx: Context) -> Request:
     return request
 
 
-@defect("flag_case_insensitive", "param_malformed", "True/FALSE are read as true/false")
+@defect(
+    "flag_case_checked_not_read",
+    "param_spelling",
+    "`True`/`FALSE` pass validation (lower-cased) but the meaning is read from the raw value",
+)
 def _flag_case(request: Request, ctx: Context) -> Request:
     if request.route == "list":
         params = request.params
-        lowered = {k: v.lower() if v.lower() in ("true", "false") else v for k, v in params.items()}
-        return replace(request, query=urlencode(lowered))
+        # Checked as value.lower() in (true, false), then read as value == "true".
+        read = {
+            k: ("true" if v == "true" else "false") if v.lower() in ("true", "false") else v
+            for k, v in params.items()
+        }
+        return replace(request, query=urlencode(read))
     return request
+
+
+@defect(
+    "include_cats_1_means_default",
+    "param_spelling",
+    "include_cats=1 is accepted but gives the default list (validated, then read == 'true')",
+)
+def _cats_one(request: Request, ctx: Context) -> Request:
+    if request.route == "list" and request.params.get("include_cats") in ("1", "0"):
+        return _set_param(request, "include_cats", "false")
+    return request
+
+
+@defect("false_flag_refused", "param_flag_values", "available=false is refused with 400")
+async def _false_refused(request: Request, response: Response, ctx: Context) -> Response:
+    if request.route == "list" and request.params.get("available") == "false":
+        return response.with_json({"error": "available must be true"}, status=400)
+    return response
 
 
 @defect("include_cats_drops_a_kitten", "param_superset", "include_cats=true loses a kitten")
@@ -253,6 +286,22 @@ async def _allow_get(request: Request, response: Response, ctx: Context) -> Resp
     return response
 
 
+@defect("options_allow_omits_delete", "protocol_options", "OPTIONS 200 whose Allow omits DELETE")
+async def _options_no_delete(request: Request, response: Response, ctx: Context) -> Response:
+    if request.method == "OPTIONS" and request.route == "item":
+        return Response(200, {"allow": "GET, HEAD, OPTIONS", "content-length": "0"}, b"")
+    return response
+
+
+@defect("options_answers_kittens", "protocol_options", "OPTIONS is served as GET (kittens)")
+async def _options_kittens(request: Request, response: Response, ctx: Context) -> Response:
+    if request.method == "OPTIONS" and request.route in ("list", "item"):
+        answer = await ctx.ask("GET", request.path, request.query, token=request.token or "")
+        allow = "GET, DELETE, HEAD, OPTIONS" if request.route == "item" else "GET, HEAD, OPTIONS"
+        return replace(answer, headers={**answer.headers, "allow": allow})
+    return response
+
+
 @defect("xml_accept_ignored", "protocol_406", "Accept: application/xml still gets JSON")
 def _xml(request: Request, ctx: Context) -> Request:
     return replace(request, headers={k: v for k, v in request.headers.items() if k != "accept"})
@@ -266,6 +315,24 @@ async def _wildcard(request: Request, response: Response, ctx: Context) -> Respo
 
 
 # -- state ------------------------------------------------------------------------------
+
+
+@defect(
+    "delete_cascades",
+    "state_live_listed",
+    "after a DELETE, the admin token gets 410 for every kitten (a stale tombstone cache)",
+)
+async def _cascade(request: Request, response: Response, ctx: Context) -> Response:
+    if request.method == "DELETE" and response.status == 200:
+        ctx.memory["deleted"] = True
+    elif (
+        ctx.memory.get("deleted")
+        and request.route == "item"
+        and request.token == ctx.admin_token
+        and response.status == 200
+    ):
+        return response.with_json({"error": "gone"}, status=410)
+    return response
 
 
 @defect("delete_answers_204", "state_delete_answer", "DELETE answers 204 with no body")
@@ -303,6 +370,25 @@ async def _repeat(request: Request, response: Response, ctx: Context) -> Respons
     if request.method == "DELETE" and response.status == 410:
         kitten_id = int(request.item_id)
         return response.with_json({"id": kitten_id, "deleted": ":("}, status=200)
+    return response
+
+
+# -- warnings: beyond the docs (reading 15); they fail the suite only with --strict -------
+
+
+@defect("list_order_shuffles", "consistency_list_order", "every other list comes reversed")
+async def _shuffle(request: Request, response: Response, ctx: Context) -> Response:
+    if request.route == "list" and response.status == 200:
+        ctx.memory["lists"] = ctx.memory.get("lists", 0) + 1
+        if ctx.memory["lists"] % 2 == 0:
+            return response.with_json(list(reversed(response.json())))
+    return response
+
+
+@defect("error_shape_differs_on_404", "consistency_error_shape", "404 bodies have their own shape")
+async def _shape_404(request: Request, response: Response, ctx: Context) -> Response:
+    if response.status == 404:
+        return response.with_json({"message": "not found", "code": 404})
     return response
 
 

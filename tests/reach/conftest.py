@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import ssl
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ import trustme
 from tests.conftest import ADMIN_TOKEN, API_TOKEN
 from vanceqa import resources
 from vanceqa.mock.data import load_dataset
+from vanceqa.mock.launcher import MockServer, MockTLS
 from vanceqa.processes import free_port, stop_process
 
 ENTRY_TIMEOUT_S = 300
@@ -34,21 +34,21 @@ HIDDEN_IDS = tuple(k.id for k in load_dataset().kittens if k.hidden and not k.re
 
 @dataclass(frozen=True)
 class Certificates:
-    """Files of the test's own CA: its certificate, a client's, and server contexts."""
+    """Files of the test's own CA: its certificate, the server's, a client's."""
 
-    ca: trustme.CA
     ca_pem: Path
+    server_cert: Path  # for 127.0.0.1 and localhost
+    server_key: Path
     client_pem: Path  # certificate and key in one file
     client_cert: Path
     client_key: Path
 
-    def server_context(self, *, require_client: bool = False) -> ssl.SSLContext:
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        self.ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
-        if require_client:
-            context.verify_mode = ssl.CERT_REQUIRED
-            self.ca.configure_trust(context)
-        return context
+    def mock_tls(self, *, require_client: bool = False) -> MockTLS:
+        """The served mock over HTTPS (granian), requiring a client certificate if asked."""
+        if not require_client:
+            return MockTLS(self.server_cert, self.server_key, self.ca_pem)
+        return MockTLS(self.server_cert, self.server_key, self.ca_pem,
+                       client_ca=self.ca_pem, client_cert=self.client_pem)  # fmt: skip
 
 
 @pytest.fixture(scope="session")
@@ -56,13 +56,20 @@ def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
     folder = tmp_path_factory.mktemp("tls")
     ca = trustme.CA(organization_name="vanceqa test CA")
     ca.cert_pem.write_to_path(str(folder / "ca.pem"))
+    server = ca.issue_cert("127.0.0.1", "localhost")
+    server.cert_chain_pems[0].write_to_path(str(folder / "server.crt"))
+    server.private_key_pem.write_to_path(str(folder / "server.key"))
     client = ca.issue_cert("vanceqa-client@example.com")
     client.private_key_and_cert_chain_pem.write_to_path(str(folder / "client.pem"))
     client.cert_chain_pems[0].write_to_path(str(folder / "client.crt"))
     client.private_key_pem.write_to_path(str(folder / "client.key"))
-    return Certificates(
-        ca, folder / "ca.pem", folder / "client.pem", folder / "client.crt", folder / "client.key"
-    )
+    names = ("ca.pem", "server.crt", "server.key", "client.pem", "client.crt", "client.key")
+    return Certificates(*(folder / name for name in names))
+
+
+def answered(mock: MockServer) -> int:
+    """How many API requests the mock answered since its counters were last zeroed."""
+    return sum(v for k, v in mock.counters().items() if k.startswith("status_"))
 
 
 def staging_args(base_url: str, *extra: str) -> list[str]:

@@ -1,9 +1,8 @@
 """A stand-in gateway on loopback: a small real reverse proxy in front of the mock.
 
-It does what the ingress in front of a company's staging server does, one switch each:
-terminate TLS (with a certificate from the test's own CA, optionally requiring a client
-certificate), require a header (a gateway key), and strip a path prefix before
-forwarding to the real served mock. Every request it saw is recorded, so a test can say
+It does what the ingress in front of a company's staging server does: require a header
+(a gateway key) and strip a path prefix before forwarding to the real served mock; it
+can also plant a defect in the answers. Every request it saw is recorded, so a test can say
 that the requests really went through it, with the header, under the prefix.
 """
 
@@ -12,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
-import ssl
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -43,43 +41,21 @@ class Seen:
 
 @dataclass
 class Gateway:
-    """A running gateway: its URL (with the prefix), what it saw, TLS handshakes it refused."""
+    """A running gateway: its URL (with the prefix) and what it saw."""
 
     url: str
     seen: list[Seen] = field(default_factory=list)
-    tls_failures: list[str] = field(default_factory=list)
     refused: int = 0  # requests turned away for want of the header or the prefix
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     # Set per instance by serve_gateway.
-    tls: ssl.SSLContext | None = None
     gateway: Gateway
     upstream: tuple[str, int]
     prefix: str
     required: tuple[str, str] | None
     answer: Answer | None
-
-    def finish_request(self, request: Any, client_address: Any) -> None:
-        if self.tls is None:
-            super().finish_request(request, client_address)
-            return
-        # The TLS socket takes over the connection: it, not `request`, must be closed.
-        try:
-            request.settimeout(10)
-            secured = self.tls.wrap_socket(request, server_side=True)
-        except (ssl.SSLError, OSError) as exc:
-            self.gateway.tls_failures.append(str(exc))
-            with contextlib.suppress(OSError):
-                request.close()
-            return
-        try:
-            secured.settimeout(None)
-            super().finish_request(secured, client_address)
-        finally:
-            with contextlib.suppress(OSError):
-                secured.close()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a client that went away mid-answer is no news in a test
@@ -156,7 +132,6 @@ class _Forward(BaseHTTPRequestHandler):
 def serve_gateway(
     upstream: str,
     *,
-    tls: ssl.SSLContext | None = None,
     prefix: str = "",
     required: tuple[str, str] | None = None,
     answer: Answer | None = None,
@@ -165,13 +140,11 @@ def serve_gateway(
     """Serve a gateway to `upstream` (http://host:port) on a free loopback port."""
     parts = urlsplit(upstream)
     server = _Server((host, 0), _Forward)
-    server.tls = tls
     server.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
     server.prefix = prefix.rstrip("/")
     server.required = required
     server.answer = answer
-    scheme = "https" if tls is not None else "http"
-    server.gateway = Gateway(f"{scheme}://{host}:{server.server_address[1]}{server.prefix}")
+    server.gateway = Gateway(f"http://{host}:{server.server_address[1]}{server.prefix}")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -15,6 +15,7 @@ from tests.reach.conftest import (
     ENTRY_POINTS,
     Certificates,
     ForwardProxy,
+    answered,
     assert_passed,
     clean_env,
     output,
@@ -22,7 +23,7 @@ from tests.reach.conftest import (
     staging_args,
 )
 from tests.reach.gateway import Gateway, serve_gateway
-from vanceqa.mock.launcher import MockServer
+from vanceqa.mock.launcher import MockServer, serve_mock
 from vanceqa.processes import free_port
 
 pytestmark = [pytest.mark.socket, pytest.mark.slow]
@@ -77,21 +78,17 @@ def test_lower_case_variable_and_no_proxy(
 
 
 def test_an_https_target_through_the_proxy_uses_connect(
-    forward_proxy: ForwardProxy,
-    served_mock: MockServer,
-    certificates: Certificates,
-    tmp_path: Path,
+    forward_proxy: ForwardProxy, certificates: Certificates, tmp_path: Path
 ) -> None:
-    with serve_gateway(served_mock.base_url, tls=certificates.server_context()) as https:
+    with serve_mock(tls=certificates.mock_tls()) as https:
         env = clean_env(HTTPS_PROXY=forward_proxy.url)
-        options = staging_args(https.url, "--ca-bundle", str(certificates.ca_pem))
+        options = staging_args(https.base_url, "--ca-bundle", str(certificates.ca_pem))
         result = run_entry("check", tmp_path / "reports", options, cwd=tmp_path, env=env)
         assert_passed("check", result, tmp_path / "reports")
-        host = https.url.removeprefix("https://")
+        host = https.base_url.removeprefix("https://")
         tunnels = [line for line in forward_proxy.requests() if line.startswith("CONNECT")]
         assert any(host in line for line in tunnels), forward_proxy.log.read_text()
-        assert https.seen
-        assert not https.tls_failures
+        assert answered(https) > 10
 
 
 def test_a_dead_proxy_is_a_clear_exit_3(staging: Gateway, tmp_path: Path) -> None:

@@ -17,9 +17,9 @@ START = (
     "<!-- target options: generated from vanceqa.target.OPTIONS (tests/reach/test_readme.py) -->"
 )
 END = "<!-- end of target options -->"
-_METAVAR = {"url": "URL", "text": "TOKEN", "ids": "ID", "rate": "N", "duration": "DURATION",
-            "size": "SIZE", "file": "FILE", "proxy": "URL", "headers": "'NAME: VALUE'",
-            "names": "NAME"}  # fmt: skip
+_METAVAR = {"url": "URL", "text": "TOKEN", "ids": "ID", "rate": "N", "count": "N",
+            "duration": "DURATION", "size": "SIZE", "file": "FILE", "proxy": "URL",
+            "headers": "'NAME: VALUE'", "names": "NAME"}  # fmt: skip
 _ENV_EXAMPLE = {"ids": "=7,8", "names": "=X-Tenant", "headers": " (one per line)", "switch": "=1"}
 
 

@@ -48,9 +48,8 @@ class _Outcome:
             self.unavailable = state.session.unavailable or state.stopped
         if state is not None:
             self.counts = state.book.summary()
-        client = state.session.client if state is not None and state.session else None
-        if client is not None:
-            self.throttled = client.stats.throttled_retries
+        if state is not None and state.session is not None:
+            self.throttled = sum(c.stats.throttled_retries for c in state.session.clients())
 
 
 def pytest_arguments(

@@ -16,7 +16,8 @@ import contextlib
 import os
 import re
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ import pytest
 
 from vanceqa import resources
 from vanceqa.client import DeleteRefused, TargetClient
+from vanceqa.conformance.registry import WARNING, level_of
 from vanceqa.conformance.results import ResultBook, failure_record, write_json
 from vanceqa.conformance.session import ConformanceSession, Inventory
 from vanceqa.contract import Contract
@@ -36,10 +38,6 @@ from vanceqa.target import ENV, INSECURE_NOTE, OPTIONS, TargetConfig
 from vanceqa.workspace import resolve_target
 
 EXIT_UNAVAILABLE = 3
-# Without --time-limit: room for the whole suite on a slow server, never unbounded.
-DEFAULT_TIME_LIMIT_S = 20 * 60.0
-# Requests of a full destructive run (measured ~1,900), for the time a --max-rps needs.
-EXPECTED_REQUESTS = 4000
 _LABEL = re.compile(r"\[(GET|PUT|POST|PATCH|DELETE|HEAD|OPTIONS|TRACE) ([^\]\s]+)")
 
 
@@ -63,6 +61,12 @@ class PluginState:
         return resources.sources_record(kinds, {"suites": self.suites})
 
     @property
+    def strict(self) -> bool:
+        """--strict (--vanceqa-strict under pytest): warnings fail the run (reading 15)."""
+        target = self.session.target if self.session is not None else None
+        return bool(target.strict) if target is not None else False
+
+    @property
     def secrets(self) -> tuple[str, ...]:
         session = self.session
         if session is None:
@@ -83,12 +87,8 @@ class PluginState:
         return self.session
 
     def start_clock(self, target: TargetConfig) -> None:
-        limit = target.time_limit_s
-        if limit is None:
-            rate = target.max_rps
-            limit = max(DEFAULT_TIME_LIMIT_S, EXPECTED_REQUESTS / rate if rate else 0.0)
-        self.ends_at = time.monotonic() + limit
-        self.limit_s = limit
+        self.limit_s = target.time_limit("check")
+        self.ends_at = time.monotonic() + self.limit_s
 
     def why_not_run(self) -> str | None:
         """Why the next check must not run, if it must not: set once, kept."""
@@ -101,6 +101,44 @@ class PluginState:
 
 
 STATE = pytest.StashKey[PluginState]()
+
+
+class Deferred:
+    """A check's requests sent side by side (at most --concurrency in flight), judged
+    once the test body has returned: `defer(fn, *args)` runs `fn` (a request and its
+    check) in the client's pool. A Hypothesis test then only generates and submits its
+    examples; the first finding, in submission order, fails the test."""
+
+    def __init__(self, client: TargetClient) -> None:
+        self.client = client
+        self.futures: list[Future[Any]] = []
+
+    def __call__(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
+        self.futures.append(self.client.submit(fn, *args, **kwargs))
+
+    def settle(self) -> None:
+        """Wait for every call; raise the first finding (else the first other error)."""
+        errors = [e for f in self.futures if (e := f.exception()) is not None]
+        self.futures = []
+        findings = [e for e in errors if isinstance(e, Finding)]
+        if findings:
+            first = findings[0]
+            if len(findings) > 1:
+                first.details = (
+                    f"{first.details}\n({len(findings) - 1} more requests of this check failed too)"
+                ).lstrip()
+            raise first
+        if errors:
+            raise errors[0]
+
+    def drain(self) -> None:
+        """Wait for every call, ignoring the results (the test failed already)."""
+        for future in self.futures:
+            future.exception()
+        self.futures = []
+
+
+DEFERRED = pytest.StashKey[Deferred]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -174,6 +212,27 @@ def vanceqa_client(vanceqa_session: ConformanceSession) -> TargetClient:
     """The paced, 429-patient client every hand-written check sends through."""
     assert vanceqa_session.client is not None
     return vanceqa_session.client
+
+
+@pytest.fixture
+def vanceqa_defer(request: pytest.FixtureRequest, vanceqa_client: TargetClient) -> Deferred:
+    """Send this check's requests side by side; they are judged after the test body."""
+    deferred = request.node.stash[DEFERRED] = Deferred(vanceqa_client)
+    return deferred
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    try:
+        yield
+    except BaseException:
+        deferred = item.stash.get(DEFERRED, None)
+        if deferred is not None:
+            deferred.drain()  # no request of a failed test keeps running behind it
+        raise
+    deferred = item.stash.get(DEFERRED, None)
+    if deferred is not None:
+        deferred.settle()
 
 
 @pytest.fixture(scope="session")
@@ -308,13 +367,29 @@ def pytest_runtest_makereport(
         return
     if report.failed and call.excinfo is not None:
         exc = _first_finding(call.excinfo.value)
-        report.vanceqa_failure = failure_record(exc, secrets)  # type: ignore[attr-defined]
+        record = failure_record(exc, secrets)
+        if _only_warnings(call.excinfo.value) and not state.strict:
+            # Reading 15: beyond the docs, a finding warns; --strict makes it fail.
+            report.outcome = "passed"
+            report.longrepr = None
+            report.vanceqa_warning = record  # type: ignore[attr-defined]
+            report.user_properties.append(("warning", f"[{record['check']}] {record['message']}"))
+            report.sections.append(("vanceqa warning", str(record["message"])))
+        else:
+            report.vanceqa_failure = record  # type: ignore[attr-defined]
     if secrets:
         if report.longrepr is not None:
             text = str(report.longrepr)
             if any(s in text for s in secrets):
                 report.longrepr = redact_text(text, secrets)
         report.sections = [(title, redact_text(body, secrets)) for title, body in report.sections]
+
+
+def _only_warnings(exc: BaseException) -> bool:
+    """Whether `exc` is made only of findings of warning-level checks."""
+    if isinstance(exc, BaseExceptionGroup):
+        return all(_only_warnings(e) for e in exc.exceptions)
+    return isinstance(exc, Finding) and level_of(exc.check) == WARNING
 
 
 def _skip_reason(report: pytest.TestReport) -> str:
@@ -326,12 +401,16 @@ def _skip_reason(report: pytest.TestReport) -> str:
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     state = _active[-1] if _active else None
-    if state is None or state.json_path is None:
+    if state is None or state.session is None:
         return
     operation, check = state.meta.get(report.nodeid, ("*", report.nodeid.split("::")[-1]))
     record = state.book.record(report.nodeid, operation, check)
     record.duration_s += report.duration
-    if report.skipped and record.outcome != "failed":
+    warning = getattr(report, "vanceqa_warning", None)
+    if warning is not None and record.outcome == "passed":
+        record.outcome = "warning"
+        record.failure = warning
+    elif report.skipped and record.outcome != "failed":
         record.outcome = "skipped"
         record.reason = redact_text(_skip_reason(report), state.secrets)
     elif report.failed:
@@ -367,17 +446,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     conformance = state.session
     target = conformance.target if conformance else None
-    client = conformance.client if conformance else None
+    clients = conformance.clients() if conformance else []
     write_json(
         state.json_path,
         state.book.document(
             base_url=target.base_url if target else None,
             mock=bool(conformance and conformance.mock),
             seed=_seed(session.config),
-            requests=client.stats.requests if client else 0,
-            throttled_retries=client.stats.throttled_retries if client else 0,
+            requests=sum(c.stats.requests for c in clients),
+            throttled_retries=sum(c.stats.throttled_retries for c in clients),
             secrets=state.secrets,
             aborted=(conformance.unavailable if conformance else None) or state.stopped,
+            strict=state.strict,
             insecure=bool(conformance and conformance.given.insecure),
             sources=state.sources(),
         ),
@@ -385,14 +465,29 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     )
 
 
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    """Say which files the checks came from, and when certificates went unverified."""
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """The checks run at each level, every warning (reading 15), the files the checks
+    came from, and whether certificates went unverified."""
     state = config.stash.get(STATE, None)
     if state is None or state.session is None:
         return  # no conformance target in this session
-    terminalreporter.write_line(f"vanceqa: sources: {resources.sources_text(state.sources())}")
+    write = terminalreporter.write_line
+    if state.book.records:
+        levels = state.book.levels()
+        warnings = [r for r in state.book.records.values() if r.outcome == "warning"]
+        terminalreporter.section("vanceqa", sep="-")
+        mode = "failing the run (--strict)" if state.strict else "not failing the run"
+        write(
+            f"checks run: {levels['failure']} at level failure, {levels['warning']} at level "
+            f"warning ({mode}); {len(warnings)} warnings"
+        )
+        for record in warnings:
+            # The finding's first line is its behaviour, the second what was seen.
+            lines = str((record.failure or {}).get("message", "")).splitlines()
+            write(f"WARNING {record.check} {record.nodeid}: {' / '.join(lines[:2])}")
+    write(f"vanceqa: sources: {resources.sources_text(state.sources())}")
     if state.session.given.insecure:
-        terminalreporter.write_line(f"vanceqa: {INSECURE_NOTE}", yellow=True, bold=True)
+        write(f"vanceqa: {INSECURE_NOTE}", yellow=True, bold=True)
 
 
 def _seed(config: pytest.Config) -> int | str | None:

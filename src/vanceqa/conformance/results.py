@@ -15,6 +15,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from vanceqa.conformance.registry import FAILURE, WARNING, Level, level_of
 from vanceqa.errors import Finding
 from vanceqa.redact import redact_text
 
@@ -63,10 +64,15 @@ class ResultRecord:
     duration_s: float = 0.0
     failure: dict[str, Any] | None = None
 
+    @property
+    def level(self) -> Level:
+        return level_of(self.check)
+
     def as_json(self) -> dict[str, Any]:
         return {
             "operation": self.operation,
             "check": self.check,
+            "level": self.level,
             "nodeid": self.nodeid,
             "outcome": self.outcome,
             "reason": self.reason,
@@ -89,10 +95,15 @@ class ResultBook:
         return self.records[nodeid]
 
     def summary(self) -> dict[str, int]:
-        counts = {"passed": 0, "failed": 0, "skipped": 0}
+        counts = {"passed": 0, "failed": 0, "skipped": 0, "warning": 0}
         for record in self.records.values():
             counts[record.outcome] += 1
         return counts
+
+    def levels(self) -> dict[str, int]:
+        """How many distinct checks ran (were not skipped) at each level."""
+        ran = {r.check: r.level for r in self.records.values() if r.outcome != "skipped"}
+        return {level: list(ran.values()).count(level) for level in (FAILURE, WARNING)}
 
     def document(
         self,
@@ -104,10 +115,15 @@ class ResultBook:
         throttled_retries: int,
         secrets: tuple[str, ...],
         aborted: str | None = None,
+        strict: bool = False,
         insecure: bool = False,
         sources: dict[str, dict[str, str]] | None = None,
     ) -> dict[str, Any]:
-        summary: dict[str, Any] = dict(self.summary())
+        counts = self.summary()
+        summary: dict[str, Any] = {k: counts[k] for k in ("passed", "failed", "skipped")}
+        summary["warnings"] = counts["warning"]
+        summary["levels"] = self.levels()
+        summary["strict"] = strict
         summary["requests"] = requests
         summary["throttled_retries"] = throttled_retries
         document: dict[str, Any] = {

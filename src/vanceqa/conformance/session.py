@@ -5,6 +5,8 @@ and the inventory of what the target lists before any check changes it.
 from __future__ import annotations
 
 import contextlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -86,6 +88,8 @@ class ConformanceSession:
         self.client: TargetClient | None = None
         self.unavailable: str | None = None
         self._stack = contextlib.ExitStack()
+        self._sandboxes: list[tuple[MockServer, TargetClient]] = []
+        self._lock = threading.Lock()
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -142,6 +146,44 @@ class ConformanceSession:
                 )
                 inventory.admin_lists[flags] = _entries(exchange)
         return inventory
+
+    def sandboxes(self, count: int) -> list[tuple[MockServer, TargetClient]]:
+        """`count` bundled mocks with the session's data, each with its own client, for
+        checks that need a server to themselves and may run side by side (the state
+        machine resets its mock before every example). The session's own mock is the
+        first; the others start together. Only where the session started the mock."""
+        assert self.mock is not None
+        if not self._sandboxes:
+            self._sandboxes.append((self.mock, self._client()))
+        wanted = count - len(self._sandboxes)
+        if wanted > 0:
+            with ThreadPoolExecutor(wanted) as pool:
+                self._sandboxes += pool.map(lambda _: self._start_sandbox(), range(wanted))
+        return self._sandboxes[:count]
+
+    def _start_sandbox(self) -> tuple[MockServer, TargetClient]:
+        assert self.target is not None
+        stack = contextlib.ExitStack()
+        mock = stack.enter_context(
+            serve_mock(
+                data=self.mock_data,
+                api_token=self.target.api_token,
+                admin_token=self.target.admin_token,
+            )
+        )
+        client = stack.enter_context(TargetClient(mock.stand_in_for(self.target)))
+        with self._lock:
+            self._stack.enter_context(stack)
+        return mock, client
+
+    def clients(self) -> list[TargetClient]:
+        """Every client of the session: its own, and those of its sandboxes."""
+        own = [self.client] if self.client is not None else []
+        return own + [c for _, c in self._sandboxes if c is not self.client]
+
+    def _client(self) -> TargetClient:
+        assert self.client is not None
+        return self.client
 
     def close(self) -> None:
         self._stack.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import strategies as st
 
+from vanceqa.conformance.checks import flag_meaning
 from vanceqa.conformance.session import Inventory
 from vanceqa.contract import Operation, default_contract
 from vanceqa.target import TargetConfig
@@ -18,8 +19,9 @@ OPERATIONS = CONTRACT.operations
 OPERATION_IDS = [op.operation_id for op in OPERATIONS]
 READ_OPERATION_IDS = [op.operation_id for op in OPERATIONS if op.method == "GET"]
 FLAGS = {p.name: p for p in CONTRACT.operation("listKittens").query_parameters()}
-# Methods the docs give for no path; each must answer 405 with Allow (decision 8).
-UNDOCUMENTED_METHODS = ("PUT", "PATCH", "POST", "OPTIONS", "TRACE", "DELETE")
+# Methods the docs give for no path; each must answer 405 with Allow (reading 8). OPTIONS
+# is judged apart (protocol_options): frameworks answer it themselves, with a 2xx.
+UNDOCUMENTED_METHODS = ("PUT", "PATCH", "POST", "TRACE", "DELETE")
 FLAG_VALUES = ("true", "false")
 
 DESTRUCTIVE_SKIP = (
@@ -80,21 +82,28 @@ def unknown_id_floor(inventory: Inventory, target: TargetConfig) -> int:
 
 # -- generated inputs --------------------------------------------------------------------
 
-# Near misses of the two spellings: always tried (as Hypothesis examples), then any text.
-FLAG_NEAR_MISSES = ("True", "FALSE", "1", "0", "yes", "no", "", " true", "false ", "tru", "null")
+# Near misses no framework reads as a boolean: always tried (as Hypothesis examples),
+# then any text that is not a spelling of true, false or empty (reading 4).
+FLAG_NEAR_MISSES = (" true", "false ", "tru", "truee", "null", "2", "-1", "banana", "ja", "TRUE!")
+# Spellings frameworks commonly accept (reading 4): refused with 400, or read as meant.
+FLAG_SPELLINGS = (
+    *("True", "TRUE", "1", "yes", "on", "t", "Y"),
+    *("False", "FALSE", "0", "no", "off", "f", "N"),
+    "",
+)
 
 
 def malformed_flag_values() -> st.SearchStrategy[str]:
-    """Any text except the two documented spellings."""
+    """Any text that no common framework reads as a boolean."""
     return st.one_of(st.sampled_from(FLAG_NEAR_MISSES), st.text(max_size=20)).filter(
-        lambda v: v not in FLAG_VALUES
+        lambda v: flag_meaning(v) is None
     )
 
 
 def _lenient_positive_integer(text: str) -> bool:
     """Whether a lenient parser reads `text` as a positive integer (" 1", "+1", "01", "1_0").
 
-    Decision 6 calls abc, -1 and 1.5 malformed; it does not settle these spellings of a
+    Reading 6 calls abc, -1 and 1.5 malformed; it does not settle these spellings of a
     valid id, so no check may demand 400/404 for them (a server may answer that kitten).
     """
     try:

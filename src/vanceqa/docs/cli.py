@@ -31,7 +31,6 @@ from vanceqa.target import INSECURE_NOTE, add_target_arguments
 from vanceqa.workspace import target_from_args
 
 BASELINE_NAME = "docs-baseline.json"
-DEFAULT_TIME_LIMIT_S = 10 * 60.0  # without --time-limit: a page of examples, never unbounded
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -179,7 +178,7 @@ def _examples(args: argparse.Namespace) -> int:
     if not page.endpoints:
         raise UsageError(f"{display_path(path)} has no request line: no example to run")
     results: list[ExampleResult]
-    ends_at = time.monotonic() + (target.time_limit_s or DEFAULT_TIME_LIMIT_S)
+    ends_at = time.monotonic() + target.time_limit("docs")
     if target.starts_mock:
         with serve_mock() as server:
             mock_target = server.stand_in_for(target)

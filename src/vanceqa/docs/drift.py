@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vanceqa.contract import Contract
-from vanceqa.docs import drift_contract, drift_self  # noqa: F401  (registers the rules)
+from vanceqa.docs import drift_contract, drift_self, drift_tabs  # noqa: F401  (registers rules)
 from vanceqa.docs.findings import RULES, Baseline, DriftFinding, sort_findings, unique
 from vanceqa.docs.model import DocsPage
 

@@ -3,7 +3,7 @@
 A docs endpoint is matched to a contract operation by method and path (parameter names
 aside, and a server base path such as /v1 allowed on either side). When its request
 line matches nothing but its curl examples do, the operation is matched through them
-and the request line is reported (decision 1: `/kittens/<ID>` is a docs defect, not a
+and the request line is reported (reading 1: `/kittens/<ID>` is a docs defect, not a
 second route).
 """
 
@@ -19,7 +19,7 @@ import fastjsonschema
 from vanceqa.contract import Contract, Operation
 from vanceqa.docs.findings import DriftFinding, Rule, rule
 from vanceqa.docs.model import DocsPage, Endpoint, Parameter, Source
-from vanceqa.docs.requestline import canonical, matches, url_path
+from vanceqa.docs.requestline import canonical, matches, param_names, url_path
 from vanceqa.docs.snippets import CurlParseError, parse_curl_commands
 
 JSON = Any
@@ -129,8 +129,13 @@ def check_parameters(r: Rule, page: DocsPage, contract: Contract) -> Iterator[Dr
                 yield r.finding(param.source, message, f"{label} {param.name} missing")
                 continue
             yield from _compare(r, param, expected[key], op, label)
+        # The request line's own template documents the path parameters, by position.
+        in_path = len(param_names(m.endpoint.path))
+        op_path = [n.lower() for n in param_names(op.path)]
         for key in expected:
             name = key[0]
+            if key[1] == "path" and name.lower() in op_path[:in_path]:
+                continue
             if key not in documented and not any(k[0] == name for k in documented):
                 message = (
                     f"{op.operation_id} has {where_in[key]} parameter {name!r}; the docs do not"

@@ -1,6 +1,9 @@
 """Drift of the docs against themselves: examples, request lines, includes, text.
 
 Each rule is a plain function of the parsed page that yields findings (see findings.py).
+Examples are read as a reader means them (snippets.read_curl_leniently); how a shell
+would trip on them is `curl-unparsable`'s finding, said once. The language tab rules
+are in drift_tabs.py.
 """
 
 from __future__ import annotations
@@ -9,11 +12,12 @@ import re
 from collections.abc import Iterator
 from urllib.parse import parse_qsl, urlsplit
 
+from vanceqa.docs.basepath import fits, is_relative
 from vanceqa.docs.findings import DriftFinding, Rule, rule
 from vanceqa.docs.jsonish import parse_jsonish
 from vanceqa.docs.model import CodeExample, DocsPage, Endpoint, Source
-from vanceqa.docs.requestline import canonical, matches, url_path
-from vanceqa.docs.snippets import CurlCommand, CurlParseError, parse_curl_commands, read_tab
+from vanceqa.docs.requestline import canonical, url_path
+from vanceqa.docs.snippets import CurlCommand, curl_problems, read_curl_leniently
 
 # The Slate template's own stand-ins: left in a page, they were never replaced.
 TEMPLATE_TOKENS = frozenset({"meowmeowmeow"})
@@ -64,7 +68,7 @@ def check_json(r: Rule, page: DocsPage) -> Iterator[DriftFinding]:
                 message = f"JSON example does not parse: {response.parse_error}"
                 yield r.finding(where, message, f"{section.title}: {_first_line(response.raw)}")
     for endpoint, example, command in _curl_commands(page):
-        if command.json_body and command.body:
+        if command.json_body and command.body and not command.body.startswith("@"):
             parsed = parse_jsonish(command.body)
             if parsed.error:
                 where = Source(example.source.file, example.source.line + command.line)
@@ -72,73 +76,38 @@ def check_json(r: Rule, page: DocsPage) -> Iterator[DriftFinding]:
                 yield r.finding(where, message, f"{endpoint.label} curl body")
 
 
-@rule("curl-unparsable", "error", "a shell example cannot be read as a curl command")
+@rule("curl-unparsable", "error", "a shell would not run a curl example as it reads")
 def check_curl_parses(r: Rule, page: DocsPage) -> Iterator[DriftFinding]:
     for section in page.sections:
         for example in section.examples:
             if example.language != "shell" or "curl" not in example.code:
                 continue
-            try:
-                parse_curl_commands(example.code)
-            except CurlParseError as exc:
-                yield r.finding(example.source, str(exc), f"{section.title}")
+            for problem in curl_problems(example.code):
+                where = Source(example.source.file, example.source.line + problem.line)
+                yield r.finding(where, problem.message, f"{section.title}: {problem.kind}")
 
 
 @rule("curl-path-mismatch", "error", "a curl URL's path differs from the request line")
 def check_curl_paths(r: Rule, page: DocsPage) -> Iterator[DriftFinding]:
+    sharing: dict[int, list[Endpoint]] = {}  # a block with curls for two endpoints of a section
+    for endpoint in page.endpoints:
+        for example in endpoint.examples_for("shell"):
+            sharing.setdefault(id(example), []).append(endpoint)
     for endpoint, example, command in _curl_commands(page):
         path = url_path(command.url)
-        if not _placeholder_url(command.url) and not matches(endpoint.path, path):
+        if placeholder_url(command.url) or any(
+            fits(e, path, page.base_paths) for e in sharing[id(example)]
+        ):
+            continue
+        if not fits(endpoint, path, page.base_paths):
             message = (
                 f"curl requests {path} but the request line of {endpoint.title!r} says "
                 f"{endpoint.path} ({endpoint.source})"
             )
+            if is_relative(endpoint) and page.base_paths:
+                message += f", after the base path {' or '.join(page.base_paths)}"
             where = Source(example.source.file, example.source.line + command.line)
             yield r.finding(where, message, f"{endpoint.label} <- {path}")
-
-
-@rule("tab-method-mismatch", "error", "an example uses a method the request line does not name")
-def check_tab_methods(r: Rule, page: DocsPage) -> Iterator[DriftFinding]:
-    for endpoint in page.endpoints:
-        for example in endpoint.examples:
-            method = read_tab(example.language, example.code).method
-            if method is not None and method not in endpoint.methods:
-                message = (
-                    f"the {example.language} example uses {method}; the request line says "
-                    f"{'|'.join(endpoint.methods)} ({endpoint.source})"
-                )
-                key = f"{endpoint.label} {example.language} {method}"
-                yield r.finding(example.source, message, key)
-
-
-@rule("tab-url-mismatch", "error", "language tabs of one endpoint use different URLs")
-def check_tab_urls(r: Rule, page: DocsPage) -> Iterator[DriftFinding]:
-    for endpoint in page.endpoints:
-        readings = [
-            (example, read_tab(example.language, example.code).url) for example in endpoint.examples
-        ]
-        urls = [(e, u) for e, u in readings if u and not _placeholder_url(u)]
-        if len(urls) < 2:
-            continue
-        reference, ref_url = next(((e, u) for e, u in urls if e.language == "shell"), urls[0])
-        ref_route = _route(ref_url)
-        for example, url in urls:
-            if example is reference:
-                continue
-            if _route(url) != ref_route:
-                message = (
-                    f"the {example.language} example requests {url_path(url)}; the "
-                    f"{reference.language} example ({reference.source}) requests "
-                    f"{url_path(ref_url)}"
-                )
-                yield r.finding(example.source, message, f"{endpoint.label} {example.language}")
-            elif _host(url) and _host(ref_url) and _host(url) != _host(ref_url):
-                message = (
-                    f"the {example.language} example calls {_host(url)}; the "
-                    f"{reference.language} example calls {_host(ref_url)}"
-                )
-                key = f"{endpoint.label} {example.language} host"
-                yield r.finding(example.source, message, key, severity="warning")
 
 
 @rule("placeholder-url", "warning", "an example's URL is a placeholder, not a URL")
@@ -153,8 +122,8 @@ def check_placeholder_urls(r: Rule, page: DocsPage) -> Iterator[DriftFinding]:
                     yield r.finding(example.source, message, f"{section.title}: {word}")
             if example.language != "shell":
                 continue
-            for command in _safe_curls(example):
-                if _placeholder_url(command.url) and command.url not in TEMPLATE_URLS:
+            for command in read_curl_leniently(example.code):
+                if placeholder_url(command.url) and command.url not in TEMPLATE_URLS:
                     message = f"curl URL {command.url!r} is not a URL (a placeholder left in?)"
                     yield r.finding(example.source, message, f"{section.title}: {command.url}")
 
@@ -183,8 +152,8 @@ def check_placeholder_hosts(r: Rule, page: DocsPage) -> Iterator[DriftFinding]:
     for section in page.sections:
         for example in section.examples:
             if example.language == "shell":
-                for command in _safe_curls(example):
-                    host = _host(command.url)
+                for command in read_curl_leniently(example.code):
+                    host = host_of(command.url)
                     if host and PLACEHOLDER_HOSTS.search(host):
                         seen.setdefault((example.source.file, host), []).append(example.source)
     for (_, host), sources in seen.items():
@@ -214,12 +183,13 @@ def check_mojibake(r: Rule, page: DocsPage) -> Iterator[DriftFinding]:
 
 @rule("undocumented-example-parameter", "warning", "an example sends an undocumented parameter")
 def check_example_parameters(r: Rule, page: DocsPage) -> Iterator[DriftFinding]:
+    common = {_base_name(p.name) for p in page.page_parameters}
     for endpoint, example, command in _curl_commands(page):
-        documented = {p.name.lower() for p in endpoint.parameters}
+        documented = {_base_name(p.name) for p in endpoint.parameters} | common
         if not endpoint.parameters:
             continue  # nothing documented at all: the contract rules say more
         for name in _sent_parameters(command):
-            if name.lower() not in documented and name.lower() not in CREDENTIAL_PARAMS:
+            if _base_name(name) not in documented and name.lower() not in CREDENTIAL_PARAMS:
                 message = f"the curl example sends {name!r}, which {endpoint.title!r} does not list"
                 where = Source(example.source.file, example.source.line + command.line)
                 yield r.finding(where, message, f"{endpoint.label} {name}")
@@ -238,40 +208,25 @@ def check_required_parameters(r: Rule, page: DocsPage) -> Iterator[DriftFinding]
                 yield r.finding(where, message, f"{endpoint.label} {param.name}")
 
 
-@rule("tab-undeclared", "warning", "a code block's language has no tab, so Slate hides it")
-def check_undeclared_tabs(r: Rule, page: DocsPage) -> Iterator[DriftFinding]:
-    if not page.language_tabs:
-        return
-    for section in page.sections:
-        for example in section.examples:
-            word = example.info.split()[0] if example.info else ""
-            if example.language != "json" and word and word not in page.language_tabs:
-                tabs = ", ".join(page.language_tabs)
-                message = f"```{word} block: the language tabs are {tabs}; Slate will not show it"
-                yield r.finding(example.source, message, f"{section.title} {word}")
-
-
-@rule("tab-missing", "info", "an endpoint has no example for a declared language tab")
-def check_missing_tabs(r: Rule, page: DocsPage) -> Iterator[DriftFinding]:
-    for endpoint in page.endpoints:
-        have = {e.info.split()[0] for e in endpoint.examples if e.info}
-        for tab in page.language_tabs:
-            if tab not in have:
-                message = f"{endpoint.title!r} has no {tab} example"
-                yield r.finding(endpoint.section, message, f"{endpoint.title} {tab}")
-
-
 @rule("duplicate-endpoint", "warning", "the same method and path are documented twice")
 def check_duplicates(r: Rule, page: DocsPage) -> Iterator[DriftFinding]:
     first: dict[tuple[str, str], Endpoint] = {}
     for endpoint in page.endpoints:
         for method in endpoint.methods:
             key = (method, canonical(endpoint.path))
-            if key in first:
-                message = f"{method} {endpoint.path} is also documented at {first[key].source}"
-                yield r.finding(endpoint.source, message, f"{method} {canonical(endpoint.path)}")
-            else:
+            if key not in first:
                 first[key] = endpoint
+                continue
+            earlier = first[key]
+            message = f"{method} {endpoint.path} is also documented at {earlier.source}"
+            # Under another heading it is a second use of the endpoint ("Deactivate a
+            # series" besides "Update a series"): a note. Under the same one, a repeat.
+            repeat = _same_title(earlier.title, endpoint.title)
+            severity = "" if repeat else "info"
+            if not repeat:
+                message += f" ({earlier.title!r}; here {endpoint.title!r})"
+            key_text = f"{method} {canonical(endpoint.path)}"
+            yield r.finding(endpoint.source, message, key_text, severity=severity)
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -280,18 +235,21 @@ def check_duplicates(r: Rule, page: DocsPage) -> Iterator[DriftFinding]:
 def _curl_commands(page: DocsPage) -> Iterator[tuple[Endpoint, CodeExample, CurlCommand]]:
     for endpoint in page.endpoints:
         for example in endpoint.examples_for("shell"):
-            for command in _safe_curls(example):
+            for command in read_curl_leniently(example.code):
                 yield endpoint, example, command
 
 
-def _safe_curls(example: CodeExample) -> list[CurlCommand]:
-    try:
-        return parse_curl_commands(example.code)
-    except CurlParseError:
-        return []  # curl-unparsable reports it once
+def _same_title(a: str, b: str) -> bool:
+    x, y = (" ".join(re.findall(r"\w+", t.lower())) for t in (a, b))
+    return x.startswith(y) or y.startswith(x)
 
 
-def _placeholder_url(url: str) -> bool:
+def _base_name(name: str) -> str:
+    """`payment_methods[][code]` and `ids[]` name `payment_methods` and `ids`."""
+    return name.split("[", 1)[0].strip().lower() or name.lower()
+
+
+def placeholder_url(url: str) -> bool:
     """Not a URL at all: no scheme, no leading slash, no dotted host (`api_endpoint_here`)."""
     text = url.strip()
     if "://" in text or text.startswith("/"):
@@ -300,11 +258,11 @@ def _placeholder_url(url: str) -> bool:
     return "." not in host and ":" not in host and "{" not in host
 
 
-def _host(url: str) -> str:
+def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "") if "://" in url else ""
 
 
-def _route(url: str) -> str:
+def route_of(url: str) -> str:
     """A concrete path with id-like segments made generic: /api/kittens/2 -> /api/kittens/{}."""
     parts = ["{}" if _NUMERICISH.match(s) else s for s in canonical(url_path(url)).split("/")]
     return "/".join(parts)
@@ -315,7 +273,8 @@ def _sent_parameters(command: CurlCommand) -> list[str]:
     names += [k for k, _ in command.form]
     if not command.json_body:
         for chunk in command.data:
-            names += [k for k, _ in parse_qsl(chunk, keep_blank_values=True)]
+            if not chunk.lstrip().startswith(("@", "{", "[")):  # a file, or a JSON body
+                names += [k for k, _ in parse_qsl(chunk, keep_blank_values=True)]
     return list(dict.fromkeys(names))
 
 
@@ -323,7 +282,7 @@ def _tokens_in(example: CodeExample) -> list[str]:
     """Credential values an example sends or hands to an SDK."""
     found: list[str] = []
     if example.language == "shell":
-        for command in _safe_curls(example):
+        for command in read_curl_leniently(example.code):
             for name, value in command.headers:
                 if name.lower() in CREDENTIAL_HEADERS and value:
                     found.append(value.split()[-1])

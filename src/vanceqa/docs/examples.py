@@ -70,6 +70,10 @@ class Unreachable(Exception):
     """The target could not be reached at all."""
 
 
+class Oversized(Exception):
+    """An answer passed --max-body: a finding on that example, not on the target."""
+
+
 def skipped(plan: PlannedExample, reason: str) -> ExampleResult:
     return ExampleResult(
         plan.label, plan.language, plan.source.file, plan.source.line, "skipped", message=reason
@@ -96,6 +100,11 @@ def run_example(
         return _run(plan, client, target, strict_keys)
     except DeleteRefused as exc:
         return skipped(plan, str(exc))
+    except Oversized as exc:
+        return ExampleResult(
+            plan.label, plan.language, plan.source.file, plan.source.line, "failed",
+            message=str(exc), curl=curl_line(plan.method, plan.url, plan.headers, target.secrets),
+        )  # fmt: skip
     except StillThrottled:
         return skipped(plan, "still rate limited (429) after waiting as Retry-After asked")
 
@@ -166,7 +175,8 @@ def _send(
     except TargetStoppedAnswering:
         raise
     except Finding as exc:  # no answer at all, or more than --max-body of one
-        raise Unreachable(redact_text(f"{url}: {exc.details}", client.secrets)) from None
+        text = redact_text(f"{url}: {exc.details}", client.secrets)
+        raise (Oversized if exc.check == "response_size" else Unreachable)(text) from None
 
 
 def _live_value(

@@ -72,12 +72,18 @@ RULES: dict[str, Rule] = {}
 def rule(
     rule_id: str, severity: str, title: str, scope: str = "docs"
 ) -> Callable[[Callable[..., Iterable[DriftFinding]]], Callable[..., Iterable[DriftFinding]]]:
-    """Register a drift rule; the function receives its `Rule` first to make findings."""
+    """Register a drift rule; the function receives its `Rule` first to make findings.
+
+    A name is registered once: a second rule of the same name would silently replace the
+    first (and its findings, and every baseline entry naming it), so it is refused.
+    """
     assert severity in SEVERITIES
 
     def register(
         func: Callable[..., Iterable[DriftFinding]],
     ) -> Callable[..., Iterable[DriftFinding]]:
+        if rule_id in RULES:
+            raise ValueError(f"drift rule {rule_id!r} registered twice")
         RULES[rule_id] = Rule(rule_id, severity, title, scope, func)
         return func
 

@@ -2,7 +2,10 @@
 
 Slate (middleman) renders `includes: [errors]` as the partial `includes/_errors.md`
 next to the page, in the order listed; a name with folders (`v2/errors`) becomes
-`includes/v2/_errors.md`.
+`includes/v2/_errors.md`. Like middleman, the partial may also be an ERB template
+(`_errors.md.erb`), and a file may call further partials by path
+(`<%= partial "includes/v2/errors" %>`, looked up next to the calling file, then
+from the page's folder).
 """
 
 from __future__ import annotations
@@ -82,10 +85,37 @@ def _include_lines(node: yaml.Node | None, fm: FrontMatter, file: str) -> list[t
     return []
 
 
+# Template extensions middleman tries for a partial, Markdown first.
+PARTIAL_SUFFIXES = (".md", ".md.erb", ".html.md", ".html.md.erb", ".markdown", ".erb")
+
+
 def include_path(name: str) -> str:
     """The file Slate reads for an include name, relative to the page's folder."""
     parts = PurePosixPath(name)
     return str(PurePosixPath("includes") / parts.parent / f"_{parts.name}.md")
+
+
+def find_partial(root: Path, name: str, caller_dir: str = "") -> str | None:
+    """The file a partial name renders (`includes/x` -> `includes/_x.md.erb`), or None.
+
+    Relative to the page's folder; looked up next to the calling file first.
+    """
+    parts = PurePosixPath(name.strip())
+    for base in dict.fromkeys([caller_dir, ""]):
+        folder = PurePosixPath(base) / parts.parent
+        for stem in (f"_{parts.name}", parts.name):
+            for suffix in PARTIAL_SUFFIXES:
+                candidate = folder / f"{stem}{suffix}"
+                if (root / candidate).is_file():
+                    return str(candidate)
+    return None
+
+
+def read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
 
 
 def resolve_includes(
@@ -94,13 +124,9 @@ def resolve_includes(
     """Each include with its text, or None when the file is missing."""
     resolved: list[tuple[Include, str | None]] = []
     for name, line in names:
-        rel = include_path(name)
-        path = root / rel
-        text: str | None
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            text = None
+        found = find_partial(root, str(PurePosixPath("includes") / name))
+        rel = found or include_path(name)
+        text = read_text(root / rel) if found else None
         include = Include(name, rel, text is not None, Source(page_file, line))
         resolved.append((include, text))
     return resolved

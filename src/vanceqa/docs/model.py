@@ -151,15 +151,16 @@ class Section:
 
 @dataclass
 class Endpoint:
-    """One request line and the section that documents it."""
+    """One endpoint the page states (request line, method table, lone URL or curl) and
+    the section that documents it."""
 
     title: str  # the owning section's heading
     methods: tuple[str, ...]
     path: str  # templated as written, host removed: /kittens/<ID>
     url: str  # the request line's URL as written
-    source: Source  # the request line
+    source: Source  # what states it: the request line (table, URL, curl command)
     section: Source  # the owning heading
-    markup: str  # "code-span" | "endpoint-html"
+    markup: str  # code-span | endpoint-html | table | url | curl (how the page states it)
     parameters: list[Parameter] = field(default_factory=list)
     response_fields: list[Parameter] = field(default_factory=list)
     examples: list[CodeExample] = field(default_factory=list)
@@ -229,6 +230,9 @@ class DocsPage:
     endpoints: list[Endpoint] = field(default_factory=list)
     error_codes: list[ErrorCode] = field(default_factory=list)  # tables outside endpoints
     problems: list[FrontMatterIssue] = field(default_factory=list)
+    base_paths: tuple[str, ...] = ()  # what relative request lines hang from: ("/api/1",)
+    # Parameters documented once for every request (`_fields`, `_page`), outside endpoints.
+    page_parameters: list[Parameter] = field(default_factory=list)
 
     @property
     def root(self) -> Path:
@@ -262,6 +266,8 @@ class DocsPage:
                 {"title": s.title, "level": s.level, "file": s.source.file, "line": s.source.line}
                 for s in self.sections
             ],
+            "base_paths": list(self.base_paths),
+            "page_parameters": [p.to_json() for p in self.page_parameters],
             "endpoints": endpoints,
             "error_codes": [e.to_json() for e in self.error_codes],
         }

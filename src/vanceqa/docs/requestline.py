@@ -1,7 +1,8 @@
 """Request lines (`GET http://host/path` in a code span, or Slate's endpoint HTML) and paths.
 
-Slate sites write path parameters as `<ID>`, `{id}`, `:id` or `{{id}}`; a path is
-compared by its literal segments, parameters matching any one segment.
+Slate sites write path parameters as `<ID>`, `{id}`, `:id` or `{{id}}`, also inside a
+segment (`<brand_id>.json`); a path is compared by its literal segments, parameters
+matching any one segment (or the part of a segment they stand for).
 """
 
 from __future__ import annotations
@@ -9,12 +10,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT")
 _M = "|".join(METHODS)
-_METHOD_LIST = re.compile(rf"^((?:{_M})(?:\s*[,|/&]\s*(?:{_M})|\s+(?:{_M}))*)\s+(\S.*)$")
+_METHOD_LIST = re.compile(
+    rf"^((?:{_M})(?:\s*[,|&/]\s*(?:{_M})\b|\s+(?:{_M})\b)*)(?:\s+|(?=/))(\S.*)$"
+)
 _PARAM = re.compile(r"^(?:<([^<>/]+)>|\{\{?([^{}/]+)\}?\}|:([A-Za-z_]\w*))$")
+_INNER_PARAM = re.compile(r"<[^<>/]+>|\{\{?[^{}/]+\}?\}")
+# The first word of a URL without a scheme is a host when it looks like one: dotted,
+# localhost, a port, or a template naming a host (`{host}`, `{{base_url}}`).
+_HOSTLIKE = re.compile(
+    r"^(?:[\w-]+(?:\.[\w-]+)+(?::\d+)?|localhost(?::\d+)?|[\w.-]+:\d+|"
+    r"(?:\{\{?|<)[^{}<>/]*(?:host|url|base|domain|server|endpoint|deployment|env|api)[^{}<>/]*"
+    r"(?:\}?\}|>)(?:[\w.-]*)(?::\d+)?)$",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -28,80 +39,122 @@ class RequestLine:
 
 
 def parse_request_text(text: str) -> RequestLine | None:
-    """`GET http://x/api`, `GET, HEAD /a`, `GET|POST /a` -> a request line; prose -> None."""
-    match = _METHOD_LIST.match(text.strip())
+    """`GET http://x/api`, `GET, HEAD /a`, `GET|POST /a`, `GET/a` -> a request line.
+
+    Prose ("GET the list") -> None.
+    """
+    text = text.strip()
+    bracketed = re.match(r"^\[([^\]]+)\]\s*(\S.*)$", text)  # `[PUT | POST] /a`
+    if bracketed:
+        text = f"{bracketed.group(1).strip()} {bracketed.group(2)}"
+    match = _METHOD_LIST.match(text)
     if not match:
         return None
     methods = tuple(dict.fromkeys(re.findall("|".join(METHODS), match.group(1))))
     url = match.group(2).strip()
-    if " " in url or not (url.startswith("/") or "://" in url or "/" in url or url == "*"):
+    if " " in url or not (looks_like_url(url) or url == "*"):
         return None
     return RequestLine(methods, url)
 
 
+def looks_like_url(text: str) -> bool:
+    """A URL or a path as docs write them: `https://h/a`, `/a`, `{host}/a`, `jobs/{id}`."""
+    word = text.strip()
+    if not word or any(c.isspace() for c in word) or word.startswith(("(", "[", '"', "'")):
+        return False
+    return "://" in word or word.startswith("/") or "/" in word.strip("/")
+
+
 class _EndpointHTML(HTMLParser):
-    """Collects `<p class="endpoint"><code>GET</code> URL</p>` (any tag with that class)."""
+    """Collects endpoint markup: an element whose class names an endpoint.
+
+    Slate's `<p class="endpoint"><code>GET</code> URL</p>`, and the like of
+    `<div class="api-endpoint"><i class="label">GET</i><h6>URL</h6></div>`.
+    """
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.found: list[tuple[list[str], list[str]]] = []  # (code texts, other texts)
+        self.found: list[list[str]] = []  # the text pieces of each endpoint element
         self._depth = 0  # nesting inside the current endpoint element
-        self._in_code = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         classes = " ".join(v or "" for k, v in attrs if k == "class").split()
+        if self._depth and tag not in _HTML_TAGS and not attrs:
+            self.found[-1][-1] += f"<{tag}>"  # `<order_id>` in a URL: a placeholder, not a tag
+            return
         if self._depth:
-            self._depth += 1
-            if tag == "code":
-                self._in_code += 1
-                self.found[-1][0].append("")
-        elif "endpoint" in classes:
+            if tag not in _VOID_TAGS:
+                self._depth += 1
+            self.found[-1].append("")
+        elif any("endpoint" in c.lower() for c in classes) and tag not in _VOID_TAGS:
             self._depth = 1
-            self.found.append(([], []))
+            self.found.append([""])
 
     def handle_endtag(self, tag: str) -> None:
-        if self._depth:
+        if self._depth and tag not in _HTML_TAGS:
+            return
+        if self._depth and tag not in _VOID_TAGS:
             self._depth -= 1
-            if tag == "code" and self._in_code:
-                self._in_code -= 1
+            if self._depth:
+                self.found[-1].append("")
 
     def handle_data(self, data: str) -> None:
-        if not self._depth:
-            return
-        codes, texts = self.found[-1]
-        if self._in_code and codes:
-            codes[-1] += data
-        else:
-            texts.append(data)
+        if self._depth:
+            self.found[-1][-1] += data
+
+
+_VOID_TAGS = {"br", "img", "hr", "input", "meta", "link", "wbr"}
+_HTML_TAGS = _VOID_TAGS | {
+    "a", "abbr", "b", "blockquote", "button", "code", "dd", "div", "dl", "dt", "em", "font",
+    "h1", "h2", "h3", "h4", "h5", "h6", "i", "kbd", "label", "li", "mark", "ol", "p", "pre",
+    "s", "samp", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "th",
+    "thead", "tr", "tt", "u", "ul", "var", "section", "article", "aside", "header", "footer",
+}  # fmt: skip
 
 
 def parse_endpoint_html(html: str) -> list[RequestLine]:
-    """Request lines in Slate's endpoint markup found in a block of HTML."""
+    """Request lines in endpoint markup found in a block of HTML."""
     parser = _EndpointHTML()
     parser.feed(html)
     parser.close()
     lines: list[RequestLine] = []
-    for codes, texts in parser.found:
-        words = " ".join(codes).replace(",", " ").replace("|", " ").split()
-        methods = tuple(dict.fromkeys(w.upper() for w in words if w.upper() in METHODS))
-        rest = " ".join(t.strip() for t in texts if t.strip())
-        leftover = [w for w in words if w.upper() not in METHODS]
-        if not rest and leftover:  # <code>GET /pets</code>: the URL is in the code too
-            rest = " ".join(leftover)
-        if methods and rest:
-            lines.append(RequestLine(methods, rest.split()[0]))
+    for pieces in parser.found:
+        words = " ".join(pieces).replace(",", " ").replace("|", " ").split()
+        methods = tuple(dict.fromkeys(w for w in words if w in METHODS))
+        if not methods:  # a label of its own may be lower-case: <i class="label">get</i>
+            single = [p.strip().upper() for p in pieces if len(p.split()) == 1]
+            methods = tuple(dict.fromkeys(w for w in single if w in METHODS))
+        urls = [w for w in words if w not in METHODS and (looks_like_url(w) or w == "*")]
+        if methods and urls:
+            lines.append(RequestLine(methods, urls[0]))
     return lines
 
 
-def url_path(url: str) -> str:
-    """The path of a URL as written: scheme, host and query removed."""
+def url_host(url: str) -> str | None:
+    """The host a URL names, if any: `https://h/a` and `h.example.com/a` -> the host."""
     text = url.strip().strip("\"'")
     if "://" in text:
-        path = urlsplit(text).path or "/"
+        return text.split("://", 1)[1].split("/", 1)[0] or None
+    first = text.split("/", 1)[0]
+    return first if first and _HOSTLIKE.match(first) else None
+
+
+def url_path(url: str) -> str:
+    """The path of a URL as written: scheme, host and query removed.
+
+    Without a scheme the first word is a host only when it looks like one, so
+    `jobs/{id}/resources` keeps `jobs`.
+    """
+    text = url.strip().strip("\"'")
+    if "://" in text:
+        rest = text.split("://", 1)[1]
+        path = "/" + rest.split("/", 1)[1] if "/" in rest else "/"
     elif text.startswith("/"):
         path = text
-    elif "/" in text:  # host/path or {{base_url}}/path
-        path = "/" + text.split("/", 1)[1]
+    elif url_host(text) is not None:  # host/path or {{base_url}}/path
+        path = "/" + text.split("/", 1)[1] if "/" in text else "/"
+    elif "/" in text:  # a path without its leading slash
+        path = "/" + text
     else:
         path = "/"
     return path.split("?", 1)[0].split("#", 1)[0] or "/"
@@ -114,13 +167,36 @@ def param_name(segment: str) -> str | None:
     return next(g for g in match.groups() if g is not None).strip()
 
 
+def inner_params(segment: str) -> list[str]:
+    """Parameters written inside a segment: `<brand_id>.json` -> ['brand_id']."""
+    whole = param_name(segment)
+    if whole is not None:
+        return [whole]
+    return [p.strip("<>{} ") for p in _INNER_PARAM.findall(segment)]
+
+
+def _segment_fits(want: str, have: str) -> bool:
+    if param_name(want) is not None or want == have:
+        return True
+    if not _INNER_PARAM.search(want):
+        return False
+    pattern = "".join(
+        "[^/]+" if _INNER_PARAM.fullmatch(part) else re.escape(part)
+        for part in re.split(f"({_INNER_PARAM.pattern})", want)
+        if part
+    )
+    return re.fullmatch(pattern, have) is not None
+
+
 def segments(path: str) -> list[str]:
     return [s for s in path.split("/") if s]
 
 
 def canonical(path: str) -> str:
     """`/kittens/<ID>` and `/kittens/{id}` -> `/kittens/{}`."""
-    parts = ["{}" if param_name(s) is not None else s for s in segments(path)]
+    parts = [
+        "{}" if param_name(s) is not None else _INNER_PARAM.sub("{}", s) for s in segments(path)
+    ]
     return "/" + "/".join(parts)
 
 
@@ -129,12 +205,15 @@ def openapi_path(path: str) -> str:
     parts = []
     for segment in segments(path):
         name = param_name(segment)
-        parts.append("{" + name + "}" if name is not None else segment)
+        if name is not None:
+            parts.append("{" + name + "}")
+        else:
+            parts.append(_INNER_PARAM.sub(lambda m: "{" + m.group(0).strip("<>{} ") + "}", segment))
     return "/" + "/".join(parts)
 
 
 def param_names(path: str) -> list[str]:
-    return [n for n in (param_name(s) for s in segments(path)) if n is not None]
+    return [n for s in segments(path) for n in inner_params(s)]
 
 
 def matches(template: str, concrete: str) -> bool:
@@ -142,7 +221,7 @@ def matches(template: str, concrete: str) -> bool:
     want, have = segments(template), segments(concrete)
     if len(want) != len(have):
         return False
-    return all(param_name(w) is not None or w == h for w, h in zip(want, have, strict=True))
+    return all(_segment_fits(w, h) for w, h in zip(want, have, strict=True))
 
 
 def path_values(template: str, concrete: str) -> dict[str, str]:

@@ -16,7 +16,7 @@ import yaml
 
 from vanceqa.docs.jsonish import infer_schema
 from vanceqa.docs.model import DocsPage, Endpoint, ErrorCode, Parameter
-from vanceqa.docs.requestline import openapi_path
+from vanceqa.docs.requestline import openapi_path, param_names
 from vanceqa.docs.snippets import CurlParseError, parse_curl_commands
 
 JSON = Any
@@ -35,15 +35,20 @@ def build_skeleton(page: DocsPage) -> dict[str, JSON]:
     }
     servers = _servers(page)
     if servers:
-        document["servers"] = [{"url": url} for url in servers]
+        document["servers"] = [_server(url) for url in servers]
     paths: dict[str, dict[str, JSON]] = {}
+    spelled: dict[str, str] = {}  # one template per route: /a/{id} and /a/{ID} are one path
     used_ids: set[str] = set()
     auth_header = _auth_header(page)
     for endpoint in page.endpoints:
-        item = paths.setdefault(openapi_path(endpoint.path), {})
+        own = template_of(endpoint.path)
+        template = spelled.setdefault(re.sub(r"\{[^{}]*\}", "{}", own), own)
+        item = paths.setdefault(template, {})
         for method in endpoint.methods:
+            if method.lower() in item:
+                continue  # documented twice: the first documentation stands
             op_id = _operation_id(endpoint.title or endpoint.path, method, used_ids)
-            item[method.lower()] = _operation(endpoint, method, op_id, codes)
+            item[method.lower()] = _operation(endpoint, method, op_id, codes, template)
     document["paths"] = paths
     components: dict[str, JSON] = {}
     all_codes = {c.code: c for c in page.all_error_codes()}
@@ -74,22 +79,57 @@ def write_skeleton(page: DocsPage, target: Path | str) -> Path:
     return path
 
 
+def template_of(path: str) -> str:
+    """An OpenAPI path template for a docs path: braces balanced, each name once."""
+    parts: list[str] = []
+    names: set[str] = set()
+    for segment in openapi_path(path).split("/")[1:]:
+        if segment.count("{") != segment.count("}") or "{{" in segment or "{}" in segment:
+            segment = segment.replace("{", "").replace("}", "")  # `{survey` is no parameter
+        for name in re.findall(r"\{([^{}]+)\}", segment):
+            unique, n = name, 2
+            while unique.lower() in names:
+                unique, n = f"{name}{n}", n + 1
+            names.add(unique.lower())
+            segment = segment.replace("{" + name + "}", "{" + unique + "}", 1)
+        parts.append(segment)
+    return "/" + "/".join(parts)
+
+
 def _operation(
-    endpoint: Endpoint, method: str, op_id: str, page_codes: dict[int, ErrorCode]
+    endpoint: Endpoint,
+    method: str,
+    op_id: str,
+    page_codes: dict[int, ErrorCode],
+    template: str,
 ) -> dict[str, JSON]:
     op: dict[str, JSON] = {"operationId": op_id, "summary": endpoint.title}
-    params = [
-        _parameter(p) for p in endpoint.parameters if p.location in ("path", "query", "header")
-    ]
-    declared = {p["name"] for p in params if p["in"] == "path"}
-    for segment in re.findall(r"\{([^{}]+)\}", openapi_path(endpoint.path)):
-        if segment not in declared:  # every path template needs its parameter
-            params.append(
-                {"name": segment, "in": "path", "required": True, "schema": {"type": "string"}}
+    names: list[str] = re.findall(r"\{([^{}]+)\}", template)
+    # The docs' own names for the template's parameters, in order (`<ID>` for `{id}`).
+    own = {o.lower(): n for o, n in zip(param_names(endpoint.path), names, strict=False)}
+    params: list[dict[str, JSON]] = []
+    seen: set[tuple[str, str]] = set()
+    for param in endpoint.parameters:
+        if param.location not in ("path", "query", "header"):
+            continue
+        name = param.name
+        if param.location == "path":
+            found = own.get(name.lower()) or next(
+                (n for n in names if n.lower() == name.lower()), None
             )
-    params = [
-        {**p, "name": _path_name(p["name"], endpoint)} if p["in"] == "path" else p for p in params
-    ]
+            if found is None:
+                continue  # not in the path: no path parameter (the parser says where it is)
+            name = found
+        key = (name.lower() if param.location != "query" else name, param.location)
+        if key in seen:
+            continue  # a row naming the path parameter again, a filter listed twice
+        seen.add(key)
+        params.append({**_parameter(param), "name": name})
+    for name in names:  # every path template needs its parameter
+        if (name.lower(), "path") not in seen:
+            params.append(
+                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            )
     if params:
         op["parameters"] = params
     body = _request_body(endpoint)
@@ -135,11 +175,26 @@ def _schema_of(param: Parameter) -> dict[str, JSON]:
     schema: dict[str, JSON] = {}
     if param.type == "file":
         schema = {"type": "string", "format": "binary"}
-    elif param.type:
+    elif param.type and param.type != "null":
         schema = {"type": param.type}
     if param.default is not None:
-        schema["default"] = _typed(param.default, param.type)
+        value = _typed(param.default, param.type)
+        if _fits_type(value, schema.get("type")):  # a default of another type says nothing
+            schema["default"] = value
     return schema
+
+
+def _fits_type(value: JSON, kind: JSON) -> bool:
+    checks = {
+        "string": lambda v: isinstance(v, str),
+        "boolean": lambda v: isinstance(v, bool),
+        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+        "array": lambda v: isinstance(v, list),
+        "object": lambda v: isinstance(v, dict),
+    }
+    check = checks.get(kind) if isinstance(kind, str) else None
+    return check is None or bool(check(value))
 
 
 def _request_body(endpoint: Endpoint) -> dict[str, JSON] | None:
@@ -193,12 +248,6 @@ def _typed(text: str, kind: str | None) -> JSON:
     return text
 
 
-def _path_name(name: str, endpoint: Endpoint) -> str:
-    """The table's name for a path parameter, spelled as the path template spells it."""
-    segments: list[str] = re.findall(r"\{([^{}]+)\}", openapi_path(endpoint.path))
-    return next((s for s in segments if s.lower() == name.lower()), name)
-
-
 def _operation_id(title: str, method: str, used: set[str]) -> str:
     words: list[str] = re.findall(r"[A-Za-z0-9]+", title) or [method.lower()]
     base = words[0].lower() + "".join(w.capitalize() for w in words[1:])
@@ -210,6 +259,15 @@ def _operation_id(title: str, method: str, used: set[str]) -> str:
         candidate, n = f"{base}{n}", n + 1
     used.add(candidate)
     return candidate
+
+
+def _server(url: str) -> dict[str, JSON]:
+    """A server; `https://{deployment}.x.com` gets the variable its template names."""
+    server: dict[str, JSON] = {"url": url}
+    names = re.findall(r"\{([^{}]+)\}", url)
+    if names:
+        server["variables"] = {name: {"default": name} for name in dict.fromkeys(names)}
+    return server
 
 
 def _servers(page: DocsPage) -> list[str]:

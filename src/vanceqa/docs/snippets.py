@@ -1,15 +1,20 @@
-"""What a code example asks for: curl commands parsed with shlex, other tabs read lightly.
+"""curl examples parsed with shlex: strictly, as a shell would, or as a reader means them.
 
 A curl example is split into words the way a POSIX shell would (shlex), never run by
-one. The other language tabs are only read for the HTTP method and URL they use, so
-tabs of one endpoint can be compared with each other.
+one. `<client_token>`-style words are placeholders, not redirections. A block a shell
+would trip on (see curlcheck.py) is read leniently for what it shows, and its problems
+are reported by `curl_problems`.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 import shlex
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+from vanceqa.docs.curlcheck import CurlProblem, mend
 
 _NO_ARG = set("isSvLkgfNqn#")  # short flags that take no value, e.g. -sS, -iL
 _LONG_NO_ARG = {
@@ -19,6 +24,15 @@ _LONG_NO_ARG = {
 }  # fmt: skip
 _DATA = {"-d", "--data", "--data-raw", "--data-binary", "--data-ascii", "--data-urlencode"}
 _SEPARATORS = {"|", "||", "&&", ";", "&", "\n", ";;"}
+# `<client_token>` is a placeholder to fill in, never a shell redirection.
+_ANGLE_PLACEHOLDER = re.compile(r"<([A-Za-z_][\w.\-]*)>")
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_METHOD_WORDS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+_VALUE_OPTIONS = {
+    "-o", "--output", "-w", "--write-out", "-m", "--max-time", "--retry", "-D",
+    "--dump-header", "--connect-timeout", "-x", "--proxy", "-E", "--cert", "--cacert",
+    "-c", "--cookie-jar", "-K", "--config", "-r", "--range", "-z", "--time-cond",
+}  # fmt: skip
 
 
 @dataclass
@@ -34,6 +48,9 @@ class CurlCommand:
     upload_file: str | None = None  # -T
     line: int = 1  # within the code block, 1-based
     unknown_options: list[str] = field(default_factory=list)
+    extra_words: list[str] = field(default_factory=list)  # words after the URL that are no option
+    dump_header: str | None = None  # -D FILE: often a mistyped -d
+    explicit_method: bool = False  # -X / --request given
 
     @property
     def body(self) -> str | None:
@@ -52,12 +69,24 @@ class CurlParseError(ValueError):
 
 def parse_curl_commands(code: str) -> list[CurlCommand]:
     """Every `curl ...` command in a shell block (pipes, `&&` and prompts allowed)."""
-    joined = re.sub(r"\\\r?\n", " ", code)
+    # Every drift rule reads the same blocks: split each once, hand out fresh copies.
+    return [copy.deepcopy(command) for command in _split_commands(code)]
+
+
+def clear_curl_cache() -> None:
+    """Forget the blocks split so far (a benchmark's cold runs)."""
+    _split_commands.cache_clear()
+
+
+@lru_cache(maxsize=4096)
+def _split_commands(code: str) -> tuple[CurlCommand, ...]:
+    protected = _ANGLE_PLACEHOLDER.sub(lambda m: _OPEN + m.group(1) + _CLOSE, code)
+    joined = re.sub(r"\\\r?\n", " ", protected)
     lexer = shlex.shlex(joined, posix=True, punctuation_chars="|&;<>()\n")
     lexer.whitespace = " \t\r"
     lexer.whitespace_split = True
     try:
-        words = list(lexer)
+        words = [w.replace(_OPEN, "<").replace(_CLOSE, ">") for w in lexer]
     except ValueError as exc:  # unbalanced quotes
         raise CurlParseError(f"cannot split the shell command: {exc}") from None
     commands: list[list[str]] = [[]]
@@ -75,7 +104,7 @@ def parse_curl_commands(code: str) -> list[CurlCommand]:
             result = _parse_curl(command[1:])
             result.line = lines[len(parsed)] if len(parsed) < len(lines) else 1
             parsed.append(result)
-    return parsed
+    return tuple(parsed)
 
 
 def _curl_lines(code: str) -> list[int]:
@@ -134,7 +163,9 @@ def _parse_curl(args: list[str]) -> CurlCommand:
             cmd.upload_file = value()
         elif arg == "--url":
             cmd.url = cmd.url or value()
-        elif arg in ("-o", "--output", "-w", "--write-out", "-m", "--max-time", "--retry"):
+        elif arg in ("-D", "--dump-header"):
+            cmd.dump_header = value()
+        elif arg in _VALUE_OPTIONS:
             value()
         elif arg.startswith("--") and arg not in _LONG_NO_ARG:
             cmd.unknown_options.append(arg)
@@ -143,86 +174,105 @@ def _parse_curl(args: list[str]) -> CurlCommand:
                 cmd.unknown_options.append(arg)
         elif not arg.startswith("-") and not cmd.url:
             cmd.url = arg
+        elif (not arg.startswith("-") or arg == "-") and args[i - 1] not in cmd.unknown_options:
+            cmd.extra_words.append(arg)  # (after an unknown option it is that option's value)
         i += 1
     if not cmd.url:
         raise CurlParseError("the curl command names no URL")
     content_type = (cmd.header("Content-Type") or "").lower()
     cmd.json_body = cmd.json_body or ("json" in content_type and bool(cmd.data))
-    if method is None:
-        if head:
-            method = "HEAD"
-        elif cmd.get_data:
-            method = "GET"
-        elif cmd.data or cmd.form:
-            method = "POST"
-        elif cmd.upload_file:
-            method = "PUT"
-        else:
-            method = "GET"
-    cmd.method = method
+    cmd.explicit_method = method is not None
+    cmd.method = method or _implied_method(cmd, head)
     return cmd
 
 
-# -- other language tabs -------------------------------------------------------------
-
-_VERBS = ("get", "post", "put", "patch", "delete", "head")
-_STRING = r"""(?:f|r|b)?("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`)"""
-_URL_STRING = re.compile(_STRING)
-_CALL = re.compile(r"(?:\.|::|->)\s*(get|post|put|patch|delete|head)\s*[!?]?\s*\(\s*([^)]*)", re.I)
-_RUBY_CLASS = re.compile(r"Net::HTTP::(Get|Post|Put|Patch|Delete|Head)\b")
-_EXPLICIT = re.compile(
-    r"(?:method|type|CUSTOMREQUEST|request)['\"]?\s*(?:=>|:|=|,|\()\s*"
-    r"['\"](GET|POST|PUT|PATCH|DELETE|HEAD)['\"]",
-    re.I,
-)
-_PHP_POST = re.compile(r"CURLOPT_POST\b\s*(?:=>|,)\s*(?:true|1)", re.I)
-_NOT_HTTP_RECEIVERS = re.compile(
-    r"(environ|headers|params|json|data|args|kwargs|dict|options|query|config|settings|"
-    r"map|cache|session_state|store|storage|attributes|hash|form|cookies)\s*$",
-    re.I,
-)
+def _implied_method(cmd: CurlCommand, head: bool) -> str:
+    """The method curl uses without -X: HEAD for -I, GET for -G, POST with data, PUT for -T."""
+    if head:
+        return "HEAD"
+    if cmd.get_data:
+        return "GET"
+    if cmd.data or cmd.form:
+        return "POST"
+    return "PUT" if cmd.upload_file else "GET"
 
 
-@dataclass(frozen=True)
-class TabRequest:
-    """The method and URL one example uses, where they can be read; None where not."""
-
-    method: str | None
-    url: str | None
-
-
-def read_tab(language: str, code: str) -> TabRequest:
-    """Best reading of a non-shell example: explicit HTTP calls and SDK verbs."""
-    if language == "shell":
-        try:
-            commands = parse_curl_commands(code)
-        except CurlParseError:
-            return TabRequest(None, None)
-        if len(commands) != 1:
-            return TabRequest(None, None)
-        return TabRequest(commands[0].method, commands[0].url)
-    methods: set[str] = set()
-    for match in _EXPLICIT.finditer(code):
-        methods.add(match.group(1).upper())
-    for match in _RUBY_CLASS.finditer(code):
-        methods.add(match.group(1).upper())
-    if _PHP_POST.search(code):
-        methods.add("POST")
-    if not methods:
-        for match in _CALL.finditer(code):
-            receiver = code[: match.start()].rsplit("\n", 1)[-1]
-            argument = match.group(2).strip()
-            if _NOT_HTTP_RECEIVERS.search(receiver):
-                continue
-            literal = _URL_STRING.match(argument)
-            if literal and not _looks_like_url(literal.group(1)[1:-1]):
-                continue  # .get('name') reads a mapping
-            methods.add(match.group(1).upper())
-    urls = [s[1:-1] for s in _URL_STRING.findall(code) if _looks_like_url(s[1:-1])]
-    if not methods and urls and re.search(r"\bfetch\s*\(|CURLOPT_URL|urlopen|URI\(", code):
-        methods.add("GET")  # fetch() and friends default to GET
-    return TabRequest(methods.pop() if len(methods) == 1 else None, urls[0] if urls else None)
+def read_curl_leniently(code: str) -> list[CurlCommand]:
+    """The curl commands a reader sees in a block, even one a shell would trip on."""
+    mended, _ = mend(code)
+    try:
+        commands = parse_curl_commands(mended)
+    except CurlParseError:
+        return []
+    for command in commands:
+        if not looks_like_curl_url(command.url):
+            urls = [w for w in command.extra_words if looks_like_curl_url(w)]
+            if urls:
+                command.extra_words.remove(urls[0])
+                command.extra_words.insert(0, command.url)
+                command.url = urls[0]
+        if command.method.startswith("-"):
+            command.method = command.method.lstrip("-") or "GET"
+        stated = [w for w in command.extra_words if w in _METHOD_WORDS]
+        if stated and not command.explicit_method:
+            command.method = stated[0]  # `curl X- DELETE url`: a mistyped -X DELETE
+        if not command.data and _looks_like_body(command.dump_header):
+            command.data.append(command.dump_header or "")  # `-D '{...}'` meant -d
+            if command.method == "GET" and not command.get_data:
+                command.method = "POST"
+        if command.data and all(d.lstrip().startswith(("{", "[")) for d in command.data):
+            command.json_body = True  # a JSON body, whatever Content-Type says
+    return commands
 
 
-def _looks_like_url(text: str) -> bool:
-    return "://" in text or bool(re.match(r"^/[A-Za-z{<:]", text))
+def _looks_like_body(value: str | None) -> bool:
+    text = (value or "").strip()
+    return text.startswith(("{", "[")) or ("=" in text and "/" not in text)
+
+
+def curl_problems(code: str) -> list[CurlProblem]:
+    """Why a shell would not run a block as it reads: mending problems, then per command."""
+    mended, problems = mend(code)
+    try:
+        commands = parse_curl_commands(mended)
+    except CurlParseError as exc:
+        return [*problems, CurlProblem(1, "unsplittable", str(exc))]
+    for command in commands:
+        strays = [w for w in command.extra_words if not looks_like_curl_url(w)]
+        if not looks_like_curl_url(command.url) and any(
+            looks_like_curl_url(w) for w in command.extra_words
+        ):
+            strays.insert(0, command.url)
+        if strays:
+            shown = ", ".join(f"`{w}`" for w in strays[:3])
+            problems.append(
+                CurlProblem(
+                    command.line,
+                    "stray-words",
+                    f"curl takes {shown} as URLs to request too (a mistyped option?)",
+                )
+            )
+        if command.method.startswith("-"):
+            problems.append(
+                CurlProblem(
+                    command.line,
+                    "bad-method",
+                    f"`-X {command.method.lower()}` sends the method {command.method!r}, "
+                    "which is no HTTP method (a stray dash?)",
+                )
+            )
+        if command.dump_header is not None and not command.data:
+            problems.append(
+                CurlProblem(
+                    command.line,
+                    "dump-header",
+                    "-D writes the response headers to a file named by its value; the "
+                    "request body needs -d",
+                )
+            )
+    return problems
+
+
+def looks_like_curl_url(word: str) -> bool:
+    """A word curl would request: a URL with a scheme, or a host or path with a slash."""
+    return "://" in word or word.startswith("/") or bool(re.match(r"^[\w{<$][^\s]*[./]", word))

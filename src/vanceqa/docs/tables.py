@@ -8,7 +8,7 @@ table is recognised by its first column and read by the names of the others.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vanceqa.docs.model import ErrorCode, Parameter, Source
 
@@ -36,8 +36,23 @@ _TYPES = {
     "object": "object", "dict": "object", "hash": "object", "map": "object", "json": "object",
     "file": "file", "binary": "file", "null": "null", "enum": "string",
 }  # fmt: skip
+# "Defaults to 20", "(default: 2)", "Default value is `false`", "Defaults to _1_": a
+# value follows. "Defaults to the current user" states none.
 _DEFAULT_IN_TEXT = re.compile(
-    r"(?:\bdefaults?\s*(?:to|is|:|=)\s*|\(default:?\s*)[`\"']?([^`\"'\s,;)]+)", re.I
+    r"(?:\bdefaults?(?:\s+value)?\s*(?:to|is|:|=|of)\s*|\(default:?\s*)"
+    r"(?:`([^`]+)`|\"([^\"]+)\"|'([^']+)'|\*\*?([^*\s]+)\*\*?|_([^_\s]+)_|([^\s,;)]+))",
+    re.I,
+)
+_NOT_A_VALUE = {
+    "the", "a", "an", "this", "that", "these", "those", "your", "our", "their", "its",
+    "his", "her", "all", "any", "each", "every", "no", "current", "whatever", "same",
+    "what", "which", "whichever", "one", "value", "values", "being", "be",
+}  # fmt: skip
+_RESPONSE_INTRO = re.compile(r"\b(returns?|returned|respon(se|ds?))\b", re.I)
+_REQUEST_INTRO = re.compile(
+    r"\b(parameters?|arguments?|filters?|query|queries|send|sent|set|updated?|accepts?|"
+    r"supports?|search(es|ed)?|may be|can be|pass(ed)?|provided?)\b",
+    re.I,
 )
 _BOOLEAN_HINT = re.compile(r"\bset to (true|false)\b|\b(true|false) or (true|false)\b", re.I)
 
@@ -108,8 +123,7 @@ def parameters(table: Table, heading_location: str | None) -> list[Parameter]:
         if default is not None and default.lower() in _EMPTY:
             default = None
         if default is None:
-            found = _DEFAULT_IN_TEXT.search(description)
-            default = found.group(1).rstrip(".") if found else None
+            default = default_in_text(description)
         stated = normalise_type(cell(c_type))
         location = heading_location
         if c_location is not None:
@@ -132,9 +146,59 @@ def parameters(table: Table, heading_location: str | None) -> list[Parameter]:
     return params
 
 
+def default_in_text(description: str) -> str | None:
+    """The default value a description states, or None when it states none."""
+    found = _DEFAULT_IN_TEXT.search(description)
+    if not found:
+        return None
+    quoted = next((g for g in found.groups()[:5] if g is not None), None)
+    if quoted is not None:
+        return quoted.strip()
+    word = found.group(6).rstrip(".:")
+    return None if not word or word.lower() in _NOT_A_VALUE else word
+
+
+def introduces_response(text: str) -> bool:
+    """Does the sentence above a table present what a request returns?
+
+    "This request returns a single field:" does; "The following fields may be updated
+    through this request:" and "filters over the following fields:" do not.
+    """
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s.strip()]
+    last = sentences[-1] if sentences else ""
+    return bool(_RESPONSE_INTRO.search(last)) and not _REQUEST_INTRO.search(last)
+
+
+def has_response_columns(table: Table) -> bool:
+    """A column such as `Response field` or `Returned` says the rows are response fields."""
+    return any(re.search(r"\b(response|returned)\b", h, re.I) for h in table.header[:1])
+
+
+def add_parameter(params: list[Parameter], param: Parameter) -> None:
+    """Add a parameter; a second table naming it again (filters repeated) merges into it."""
+    for index, known in enumerate(params):
+        if known.name == param.name and known.location == param.location:
+            params[index] = replace(
+                known,
+                default=known.default if known.default is not None else param.default,
+                type=known.type or param.type,
+                type_stated=known.type_stated or param.type_stated,
+                required=known.required if known.required is not None else param.required,
+                description=known.description or param.description,
+            )
+            return
+    params.append(param)
+
+
 def clean(text: str) -> str:
-    """A name or value without the backticks, quotes and emphasis around it."""
-    return text.strip().strip("`*_\"'").strip()
+    """A name or value without the backticks, quotes and emphasis around it.
+
+    Underscores go only in pairs (`_x_`): `_page` is a name of its own.
+    """
+    word = text.strip()
+    while len(word) >= 2 and word[0] == word[-1] and word[0] in "`*_\"'":
+        word = word[1:-1].strip()
+    return word.strip("`*\"'").strip()
 
 
 def normalise_type(text: str) -> str | None:

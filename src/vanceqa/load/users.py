@@ -37,7 +37,7 @@ class ContractUser(FastHttpUser):
         super().__init__(environment)
         self.state: LoadState = environment.vanceqa
         target = self.state.target
-        # No Accept header: leaving it out must give JSON (decision 9), and every header
+        # No Accept header: leaving it out must give JSON (reading 9), and every header
         # costs the load generator a little on each request.
         self.headers = {"Authorization": target.api_token or ""}
         self.admin_headers = {"Authorization": target.admin_token or ""}
@@ -49,7 +49,7 @@ class ContractUser(FastHttpUser):
         self.gone_ok: frozenset[int] = (
             frozenset({200, 404, 410}) if self.state.enabled("delete") else OK
         )
-        # Whether hidden kittens appear in a regular list is not documented (decision 3):
+        # Whether hidden kittens appear in a regular list is not documented (reading 3):
         # a listed id may be hidden, and a regular token then gets the documented 403.
         self.listed_ok: frozenset[int] = self.gone_ok | {403}
 

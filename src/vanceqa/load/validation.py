@@ -1,9 +1,9 @@
 """The contract, checked on every response of a load test.
 
 A response passes when its status is documented for the operation, a body it carries
-is declared JSON (decision 7), and a 200's body matches the operation's schema. A
+is declared JSON (reading 7), and a 200's body matches the operation's schema. A
 documented status the scenario did not ask for (a 401 mid-run, a 503) is an error too,
-under its own reason. A 429 is throttling: counted apart, never an error (decision 11).
+under its own reason. A 429 is throttling: counted apart, never an error (reading 11).
 
 Under load the same bytes come back again and again (the list, one kitten), so each
 verdict is remembered per (operation, status, content type, body): the compiled

@@ -5,9 +5,12 @@ No framework: the mock must answer odd input (bad percent-encoding, non-UTF-8 by
 hot path (the list with a valid token) must stay within reach of a static file server.
 Answers are pre-rendered bytes, rebuilt only when the data version moves.
 
-Order of decisions for an API request, each a documented status:
-maintenance 503 -> token 401 -> rate limit 429 -> method 405 -> Accept 406 ->
-injected 500 -> query/id 400 -> hidden 403 -> unknown 404 -> removed 410 -> 200.
+Order of decisions for an API request, each a documented status, with the fault stages
+(fault_spec.Stage) between them:
+[arrival: maintenance 503, capacity queue] -> token 401 -> [authenticated: rate limit
+429] -> method 405 -> Accept 406 -> [accepted: injected 500] -> query/id 400 ->
+hidden 403 -> unknown 404 -> removed 410 -> 200 -> [answered: latency, stall].
+Faults act on the API's paths only; other paths get 404 at once.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import orjson
 
 from vanceqa.mock.config import MockConfig
 from vanceqa.mock.data import Dataset, Kitten
+from vanceqa.mock.fault_spec import FaultContext, Refusal, Stage
 from vanceqa.mock.faults import FaultConfig
 from vanceqa.mock.state import SharedState
 
@@ -68,10 +72,13 @@ def error_body(status: int, detail: str | None = None) -> bytes:
 class Reject(Exception):
     """Stop handling a request with a documented error status."""
 
-    def __init__(self, status: int, detail: str | None = None) -> None:
+    def __init__(
+        self, status: int, detail: str | None = None, retry_after: int | None = None
+    ) -> None:
         super().__init__(status, detail)
         self.status = status
         self.detail = detail
+        self.retry_after = retry_after
 
 
 def percent_decode(raw: bytes, plus_is_space: bool = False) -> str:
@@ -123,7 +130,14 @@ def accepts_json(value: bytes) -> bool:
 class MockApp:
     """The ASGI callable. One per worker process."""
 
-    def __init__(self, config: MockConfig | None = None, state: SharedState | None = None):
+    def __init__(
+        self,
+        config: MockConfig | None = None,
+        state: SharedState | None = None,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ):
+        self._sleep = sleep  # how answers are held (tests may hold them in no time)
         self.config = config or MockConfig()
         self.dataset: Dataset = self.config.dataset()
         self.state = state or SharedState(self.config.state_path)
@@ -198,11 +212,12 @@ class MockApp:
             await _respond(send, status, headers, body, scope["method"])
             return
         self._refresh()
-        operation, status, headers, body = self._answer(scope, path)
+        context = None
         if self._faults_active:
-            delay = self._faults.delay_s(self.rng, time.time())
-            if delay > 0:
-                await asyncio.sleep(delay)
+            context = FaultContext(self.state, self.rng, time.time(), time.monotonic())
+        operation, status, headers, body = self._answer(scope, path, context)
+        if context is not None and context.hold_s > 0:
+            await self._sleep(context.hold_s)
         self.state.count(status, operation)
         await _respond(send, status, headers, body, scope["method"])
 
@@ -215,7 +230,9 @@ class MockApp:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    def _answer(self, scope: Scope, path: bytes) -> tuple[str, int, list[Any], bytes]:
+    def _answer(
+        self, scope: Scope, path: bytes, context: FaultContext | None
+    ) -> tuple[str, int, list[Any], bytes]:
         """Decide the answer to an API request: (operation, status, headers, body)."""
         if path == LIST_PATH:
             route, raw_id = "list", b""
@@ -228,22 +245,29 @@ class MockApp:
         method: str = scope["method"]
         operation = _operation(route, method)
         try:
-            return (operation, *self._decide(scope, route, method, raw_id))
+            status, headers, body = self._decide(scope, route, method, raw_id, context)
         except Reject as reject:
-            headers: list[Any] = [JSON_TYPE]
-            if reject.status == 405:
-                headers.append((b"allow", ALLOW[route]))
-            elif reject.status in (429, 503):
-                headers.append((b"retry-after", (reject.detail or "1").encode()))
-                return operation, reject.status, headers, error_body(reject.status)
-            return operation, reject.status, headers, error_body(reject.status, reject.detail)
+            status, headers, body = _refused(route, reject)
+        if context is not None:
+            try:
+                self._apply(Stage.ANSWERED, context)
+            except Reject as reject:
+                status, headers, body = _refused(route, reject)
+        return operation, status, headers, body
+
+    def _apply(self, stage: Stage, context: FaultContext) -> None:
+        """Run the faults of `stage`: add their holds, or refuse with the first refusal."""
+        for fault in self._faults.by_stage[stage]:
+            outcome = fault.effect(context)
+            if isinstance(outcome, Refusal):
+                raise Reject(outcome.status, outcome.detail, outcome.retry_after)
+            context.hold_s += outcome
 
     def _decide(
-        self, scope: Scope, route: str, method: str, raw_id: bytes
+        self, scope: Scope, route: str, method: str, raw_id: bytes, context: FaultContext | None
     ) -> tuple[int, list[Any], bytes]:
-        faults = self._faults
-        if faults.maintenance:
-            raise Reject(503, "30")
+        if context is not None:
+            self._apply(Stage.ARRIVAL, context)
         token = accept = None
         for name, value in scope["headers"]:
             if name == b"authorization":
@@ -256,16 +280,15 @@ class MockApp:
             admin = True
         else:
             raise Reject(401, "missing token" if not token else None)
-        if faults.rate_limit_rps:
-            wait = self.state.take_token(int(admin), faults.rate_limit_rps, time.time())
-            if wait > 0:
-                raise Reject(429, str(max(1, math.ceil(wait))))
+        if context is not None:
+            context.admin = admin
+            self._apply(Stage.AUTHENTICATED, context)
         if method != "GET" and not (route == "item" and method == "DELETE"):
             raise Reject(405)
         if accept is not None and not accepts_json(accept):
             raise Reject(406)
-        if faults.fails(self.rng):
-            raise Reject(500, "injected fault")
+        if context is not None:
+            self._apply(Stage.ACCEPTED, context)
         query: bytes = scope.get("query_string", b"")
         if route == "list":
             include_cats, available = _flags(query)
@@ -294,6 +317,15 @@ class MockApp:
         if index is None:
             raise Reject(404)
         return index
+
+
+def _refused(route: str, reject: Reject) -> tuple[int, list[Any], bytes]:
+    headers: list[Any] = [JSON_TYPE]
+    if reject.status == 405:
+        headers.append((b"allow", ALLOW[route]))
+    if reject.retry_after is not None:
+        headers.append((b"retry-after", str(reject.retry_after).encode()))
+    return reject.status, headers, error_body(reject.status, reject.detail)
 
 
 def _operation(route: str, method: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 from dataclasses import dataclass, field, replace
@@ -12,6 +13,23 @@ from vanceqa.mock.data import Dataset, load_dataset
 from vanceqa.mock.faults import FaultConfig
 
 CONFIG_ENV = "VANCEQA_MOCK_CONFIG"
+# Secrets reach the mock through the environment, never a command line (which every
+# local user can read): `vanceqa mock` reads these, the launcher sets them.
+API_TOKEN_ENV = "VANCEQA_MOCK_API_TOKEN"  # noqa: S105
+ADMIN_TOKEN_ENV = "VANCEQA_MOCK_ADMIN_TOKEN"  # noqa: S105
+CONTROL_TOKEN_ENV = "VANCEQA_MOCK_CONTROL_TOKEN"  # noqa: S105
+# The header that carries the control token; its name looks secret to every redactor.
+CONTROL_TOKEN_HEADER = "X-Vanceqa-Control-Token"  # noqa: S105
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a listen address keeps the mock on this machine (no control token needed)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -21,6 +39,8 @@ class MockConfig:
     admin_token: str | None = None
     faults: FaultConfig = field(default_factory=FaultConfig)
     control: bool = True  # serve the /__vanceqa__/ control API
+    # None: the control API is open (the CLI allows that on loopback only).
+    control_token: str | None = field(default=None, repr=False)
     state_path: str | None = None  # file shared by worker processes; None: in memory
     seed: int | None = None  # for the random faults (error rate, latency distributions)
 
@@ -41,6 +61,7 @@ class MockConfig:
             "admin_token": self.admin_token,
             "faults": self.faults.to_json(),
             "control": self.control,
+            "control_token": self.control_token,
             "state_path": self.state_path,
             "seed": self.seed,
         }

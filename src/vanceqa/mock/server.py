@@ -19,6 +19,7 @@ from vanceqa.errors import UsageError
 from vanceqa.mock.app import MockApp
 from vanceqa.mock.config import CONFIG_ENV, MockConfig
 from vanceqa.mock.state import SharedState
+from vanceqa.mock.tls import ServerTLS
 
 
 class _LazyApp:
@@ -37,7 +38,9 @@ class _LazyApp:
 app = _LazyApp()
 
 
-def serve(config: MockConfig, host: str, port: int, workers: int = 1) -> None:
+def serve(
+    config: MockConfig, host: str, port: int, workers: int = 1, tls: ServerTLS | None = None
+) -> None:
     """Serve until SIGINT/SIGTERM. Validates the configuration before binding."""
     from granian.constants import HTTPModes, Interfaces, TaskImpl
     from granian.server import Server
@@ -53,6 +56,7 @@ def serve(config: MockConfig, host: str, port: int, workers: int = 1) -> None:
             admin_token=config.admin_token,
             faults=config.faults,
             control=config.control,
+            control_token=config.control_token,
             state_path=str(state_path),
             seed=config.seed,
         )
@@ -69,8 +73,10 @@ def serve(config: MockConfig, host: str, port: int, workers: int = 1) -> None:
             http=HTTPModes.http1,
             websockets=False,
             task_impl=TaskImpl.rust if sys.version_info < (3, 12) else TaskImpl.asyncio,
+            **(tls.granian_options() if tls else {}),
         )
-        print(f"vanceqa mock: serving http://{_url_host(host)}:{port}", flush=True)
+        scheme = "https" if tls else "http"
+        print(f"vanceqa mock: serving {scheme}://{_url_host(host)}:{port}", flush=True)
         # granian handles SIGINT/SIGTERM itself: it stops the workers and returns.
         with contextlib.suppress(KeyboardInterrupt):
             server.serve()

@@ -16,6 +16,8 @@ Layout (little-endian, offsets in bytes):
     ...    u8[MAX_KITTENS]        deleted flags, by kitten index
     ...    u32[SLOTS]             pid owning each counter slot
     ...    u64[SLOTS][COUNTERS]   request counters, one row per worker
+    ...    u64 u64 f64            capacity queue: next ticket, workers, service time
+    ...    f64[MAX_WORKERS]       capacity queue: when each worker is next free (monotonic)
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ import json
 import mmap
 import os
 import struct
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,7 +54,10 @@ _FAULTS_AT = 64
 _DELETED_AT = _FAULTS_AT + FAULT_BYTES
 _PIDS_AT = _DELETED_AT + MAX_KITTENS
 _COUNTERS_AT = _PIDS_AT + 4 * SLOTS
-SIZE = _COUNTERS_AT + 8 * SLOTS * len(COUNTERS)
+_QUEUE_AT = _COUNTERS_AT + 8 * SLOTS * len(COUNTERS)
+MAX_WORKERS = 1024  # the capacity fault's ceiling on workers
+_FREE_AT = _QUEUE_AT + 24
+SIZE = _FREE_AT + 8 * MAX_WORKERS
 
 
 class SharedState:
@@ -102,9 +106,6 @@ class SharedState:
         struct.pack_into("<Q", self._map, offset, value + 1)
 
     # -- deletions -----------------------------------------------------------------
-    def is_deleted(self, index: int) -> bool:
-        return self._map[_DELETED_AT + index] != 0
-
     def mark_deleted(self, index: int) -> bool:
         """Delete a kitten; False if another request deleted it first."""
         if index >= MAX_KITTENS:
@@ -161,6 +162,33 @@ class SharedState:
             struct.pack_into("<dd", self._map, offset, tokens, now)
             return (1.0 - tokens) / rate
 
+    # -- capacity queue --------------------------------------------------------------
+    def reserve_service(
+        self, workers: int, service_s: float, max_wait_s: float, now: float
+    ) -> float | None:
+        """Queue one request for `workers` servers of fixed `service_s`, first come first
+        served; the seconds until its answer, or None when it would wait over `max_wait_s`.
+
+        With a fixed service time, servers fall free in the order they were taken, so
+        the queue is a ring of "free at" times: the n-th request takes server n mod
+        workers, starting when it falls free (or now). Each request costs one locked
+        read and write, and waiting costs a timer, not CPU. `now` is time.monotonic(),
+        one clock for every process on the machine. A change of workers or service time
+        starts an empty queue.
+        """
+        with self._locked():
+            ticket, held_workers, held_service = struct.unpack_from("<QQd", self._map, _QUEUE_AT)
+            if (held_workers, held_service) != (workers, service_s):
+                ticket = 0
+                self._map[_FREE_AT : _FREE_AT + 8 * MAX_WORKERS] = bytes(8 * MAX_WORKERS)
+            slot = _FREE_AT + 8 * (ticket % workers)
+            start = max(now, float(struct.unpack_from("<d", self._map, slot)[0]))
+            if start - now > max_wait_s:
+                return None
+            struct.pack_into("<d", self._map, slot, start + service_s)
+            struct.pack_into("<QQd", self._map, _QUEUE_AT, ticket + 1, workers, service_s)
+        return start + service_s - now
+
     # -- counters ------------------------------------------------------------------
     def _claim_slot(self) -> int:
         pid = os.getpid()
@@ -200,7 +228,4 @@ class SharedState:
 
     def reset_counters(self) -> None:
         with self._locked():
-            self._map[_COUNTERS_AT:SIZE] = bytes(SIZE - _COUNTERS_AT)
-
-    def now(self) -> float:
-        return time.time()
+            self._map[_COUNTERS_AT:_QUEUE_AT] = bytes(_QUEUE_AT - _COUNTERS_AT)

@@ -15,6 +15,7 @@ from vanceqa.report import history
 from vanceqa.report.history import TrendRow
 from vanceqa.report.page import PageInput, render
 from vanceqa.report.results import Results, load_results
+from vanceqa.report.sections import SECTIONS, Section
 from vanceqa.report.verdict import Verdict, judge
 from vanceqa.resources import seed_data_path
 from vanceqa.target import ENV, TargetConfig
@@ -59,16 +60,17 @@ def build_report(
     window: int = history.DEFAULT_WINDOW,
     secrets: Iterable[str | None] = (),
     record_history: bool = False,
+    sections: tuple[Section, ...] = SECTIONS,
 ) -> BuildOutcome:
     """Write the page for the results in `report_dir`; with `record_history`, append this
     run to reports/history/ first (what `vanceqa run` does; `vanceqa report` only reads)."""
-    results = load_results(report_dir)
+    results = load_results(report_dir, sections)
     verdict = judge(results)
     current = history.entry_for(results, verdict)
     history_dir = report_dir / "history"
-    entries, notes = history.read_history(history_dir)
+    entries, notes = history.read_history(history_dir, sections)
     earlier = history.earlier_runs(entries, current)
-    rows = history.compare(current, earlier, margin, window)
+    rows = history.compare(current, earlier, margin, window, sections)
     history_path = None
     if record_history and results.phases_present:
         try:

@@ -1,4 +1,5 @@
-"""The conformance section: a matrix of checks by operations, then every failure and skip."""
+"""The conformance section: a matrix of checks by operations, then every failure, warning
+and skip."""
 
 from __future__ import annotations
 
@@ -19,10 +20,11 @@ def operation_columns(results: list[JSON]) -> list[str]:
     return known + others + ([ALL_OPERATIONS] if ALL_OPERATIONS in seen else [])
 
 
-def failure_ids(results: list[JSON]) -> dict[int, str]:
-    """Anchor of each failed result, by its index in `results`."""
-    failed = [i for i, r in enumerate(results) if r["outcome"] == "failed"]
-    return {index: f"fail-{n + 1}" for n, index in enumerate(failed)}
+def failure_ids(results: list[JSON], outcome: str = "failed") -> dict[int, str]:
+    """Anchor of each failed (or warning) result, by its index in `results`."""
+    found = [i for i, r in enumerate(results) if r["outcome"] == outcome]
+    prefix = "fail" if outcome == "failed" else "warn"
+    return {index: f"{prefix}-{n + 1}" for n, index in enumerate(found)}
 
 
 def _cell(cell: list[tuple[int, JSON]], anchors: dict[int, str]) -> str:
@@ -34,12 +36,20 @@ def _cell(cell: list[tuple[int, JSON]], anchors: dict[int, str]) -> str:
         + (f" ({r['reason']})" if r.get("reason") else "")
         for _, r in cell
     )
-    counts = {o: outcomes.count(o) for o in ("passed", "failed", "skipped")}
+    counts = {o: outcomes.count(o) for o in ("passed", "failed", "skipped", "warning")}
     if counts["failed"]:
         first = next(i for i, r in cell if r["outcome"] == "failed")
         label = "✗ fail" + (f" ×{counts['failed']}" if counts["failed"] > 1 else "")
         return (
             f'<td class="cell bad" title="{esc(tip)}">'
+            f'<a href="#{anchors[first]}" class="open-failure">{label}</a></td>'
+        )
+    if counts["warning"]:
+        # Reading 15: beyond the docs; shown apart from failures, never as a pass.
+        first = next(i for i, r in cell if r["outcome"] == "warning")
+        label = "⚠ warn" + (f" ×{counts['warning']}" if counts["warning"] > 1 else "")
+        return (
+            f'<td class="cell warn" title="{esc(tip)}">'
             f'<a href="#{anchors[first]}" class="open-failure">{label}</a></td>'
         )
     parts = []
@@ -53,7 +63,7 @@ def _cell(cell: list[tuple[int, JSON]], anchors: dict[int, str]) -> str:
 
 def matrix(results: list[JSON]) -> str:
     columns = operation_columns(results)
-    anchors = failure_ids(results)
+    anchors = {**failure_ids(results), **failure_ids(results, "warning")}
     cells: dict[tuple[str, str], list[tuple[int, JSON]]] = defaultdict(list)
     for index, result in enumerate(results):
         cells[(result["check"], result["operation"])].append((index, result))
@@ -76,9 +86,11 @@ def matrix(results: list[JSON]) -> str:
 def _failure(anchor: str, result: JSON) -> str:
     failure = result.get("failure") or {}
     status = failure.get("status")
+    warned = result["outcome"] == "warning"
+    mark = badge("error", "warning") if warned else badge("failed", "fail")
     parts = [
-        f'<details class="failure" id="{anchor}">',
-        f"<summary>{badge('failed', 'fail')} <b>{esc(result['operation'])}</b> · "
+        f'<details class="failure{" warning" if warned else ""}" id="{anchor}">',
+        f"<summary>{mark} <b>{esc(result['operation'])}</b> · "
         f"<code>{esc(result['check'])}</code> — {esc(failure.get('behaviour') or '')}</summary>",
         '<dl class="facts">',
         f"<dt>Documented behaviour</dt><dd>{esc(failure.get('behaviour'))}</dd>",
@@ -116,6 +128,10 @@ def section(data: JSON | None) -> str:
     counts = conformance_summary(data)
     anchors = failure_ids(results)
     failures = "".join(_failure(anchors[i], results[i]) for i in sorted(anchors))
+    warned = failure_ids(results, "warning")
+    warnings = "".join(_failure(warned[i], results[i]) for i in sorted(warned))
+    levels = (data.get("summary") or {}).get("levels") or {}
+    strict = bool((data.get("summary") or {}).get("strict"))
     skipped = [r for r in results if r["outcome"] == "skipped"]
     skip_table = table(
         ["operation", "check", "why it was skipped"],
@@ -131,6 +147,7 @@ def section(data: JSON | None) -> str:
             badge("passed", f"{passed} passed"),
             badge("failed" if failed else "passed", f"{failed} failed"),
             badge("skipped", f"{n_skipped} skipped"),
+            badge("error" if counts["warning"] else "passed", f"{counts['warning']} warnings"),
             f'<span class="muted">{fmt_num(counts["requests"])} requests ·'
             f" {fmt_duration(data.get('duration_s'))} · seed {esc(data.get('seed'))}</span>",
         ]
@@ -149,6 +166,20 @@ def section(data: JSON | None) -> str:
             matrix(results),
             f'<h3 id="failures">Failures ({len(anchors)})</h3>' if anchors else "",
             f'<div class="failures">{failures}</div>' if anchors else "",
+            (
+                f'<p class="muted" id="levels">Checks run: {fmt_num(levels.get("failure", 0))}'
+                f" at level failure, {fmt_num(levels.get('warning', 0))} at level warning"
+                f" (warnings {'fail the run: --strict' if strict else 'never fail the run'})."
+                "</p>"
+                if levels
+                else ""
+            ),
+            f'<h3 id="warnings">Warnings ({len(warned)})</h3>' if warned else "",
+            '<p class="muted">Beyond the docs and HTTP (docs/readings.md, reading 15): '
+            "shown, not failed, unless the run is --strict.</p>"
+            if warned
+            else "",
+            f'<div class="failures">{warnings}</div>' if warned else "",
             f'<h3 id="skips">Skipped ({len(skipped)})</h3>{skip_table}' if skipped else "",
             "</section>",
         ]

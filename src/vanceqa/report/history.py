@@ -7,6 +7,7 @@ regression. Load figures are compared only between runs of the same load shape.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import statistics
@@ -14,25 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vanceqa.report import schemas
-from vanceqa.report.results import (
-    JSON,
-    ResultFileError,
-    Results,
-    conformance_summary,
-    load_error_rate,
-    overall_stats,
-    read_json_file,
-)
+from vanceqa.report.results import JSON, ResultFileError, Results, read_json_file
+from vanceqa.report.sections import SECTIONS, Figure, Section
 from vanceqa.report.verdict import Verdict
 
 HISTORY_FORMAT = "vanceqa.history/1"
 DEFAULT_MARGIN = 0.10
 DEFAULT_WINDOW = 5
-# Error rates this small are noise on a short run: flag only a rise beyond 0.1 points.
-ERROR_RATE_FLOOR = 0.001
-# Sub-millisecond latencies double between two runs on a busy machine: a latency is
-# flagged only when it also rose by more than this.
-LATENCY_FLOOR_MS = 1.0
 
 
 @dataclass(frozen=True)
@@ -53,56 +42,41 @@ class TrendRow:
         return (self.current - self.baseline) / self.baseline
 
 
+def _section_files(results: Results) -> list[JSON]:
+    return [d for d in (results.data.get(s.name) for s in results.sections) if d]
+
+
 def run_started_at(results: Results) -> str | None:
-    """When the run began: run.json's time, else the earliest phase's."""
+    """When the run began: run.json's time, else the earliest section's."""
     if results.run and results.run.get("started_at"):
         return str(results.run["started_at"])
-    times = [
-        str(d["started_at"])
-        for d in (results.conformance, results.load)
-        if d and d.get("started_at")
-    ]
+    times = [str(d["started_at"]) for d in _section_files(results) if d.get("started_at")]
     return min(times) if times else None
 
 
 def run_target(results: Results) -> JSON:
-    for data in (results.run, results.conformance, results.load):
-        if data and isinstance(data.get("target"), dict):
+    for data in [results.run or {}, *_section_files(results)]:
+        if isinstance(data.get("target"), dict):
             target = data["target"]
             return {"base_url": target.get("base_url"), "mock": bool(target.get("mock"))}
     return {"base_url": None, "mock": True}
 
 
 def entry_for(results: Results, verdict: Verdict) -> JSON:
-    """The history record of this run."""
+    """The history record of this run: each section's record (None: it did not run)."""
+    files = [results.run or {}, *_section_files(results)]
     entry: JSON = {
         "format": HISTORY_FORMAT,
         "started_at": run_started_at(results) or "",
         "verdict": verdict.status,
         "target": run_target(results),
-        "seed": next((d.get("seed") for d in _phase_files(results) if d.get("seed")), None),
-        "conformance": None,
-        "load": None,
+        "seed": next((d.get("seed") for d in files if d.get("seed")), None),
     }
-    if results.conformance:
-        counts = conformance_summary(results.conformance)
-        entry["conformance"] = {k: counts[k] for k in ("passed", "failed", "skipped")}
-    if results.load:
-        overall = overall_stats(results.load)
-        latency = overall.get("latency_ms") or {}
-        shape = results.load.get("shape") or {}
-        entry["load"] = {
-            "p95_ms": latency.get("p95"),
-            "p99_ms": latency.get("p99"),
-            "rps": overall.get("rps"),
-            "error_rate": load_error_rate(results.load),
-            "shape": {"name": shape.get("name"), "rate": shape.get("rate")},
-        }
+    for section in results.sections:
+        if section.history is not None:
+            data = results.data.get(section.name)
+            entry[section.name] = section.history(data) if data else None
     return entry
-
-
-def _phase_files(results: Results) -> list[JSON]:
-    return [d for d in (results.run, results.conformance, results.load) if d]
 
 
 def append_entry(history_dir: Path, entry: JSON) -> Path:
@@ -118,15 +92,18 @@ def append_entry(history_dir: Path, entry: JSON) -> Path:
     return path
 
 
-def read_history(history_dir: Path) -> tuple[list[JSON], list[str]]:
+def read_history(
+    history_dir: Path, sections: tuple[Section, ...] = SECTIONS
+) -> tuple[list[JSON], list[str]]:
     """All readable entries, oldest first, and a note for each unreadable file."""
     entries: list[JSON] = []
     problems: list[str] = []
     if not history_dir.is_dir():
         return entries, problems
+    schema = _schema(sections)
     for path in sorted(history_dir.glob("*.json"), key=_file_order):
         try:
-            entries.append(read_json_file(path, schemas.HISTORY))
+            entries.append(read_json_file(path, schema))
         except ResultFileError as exc:
             problems.append(f"history entry skipped: {exc}")
     entries.sort(key=lambda e: str(e["started_at"]))  # stable: same-second runs keep file order
@@ -146,12 +123,6 @@ def _same_target(a: JSON, b: JSON) -> bool:
     if ta.get("mock", True) or tb.get("mock", True):
         return bool(ta.get("mock", True)) and bool(tb.get("mock", True))
     return bool(ta.get("base_url") == tb.get("base_url"))
-
-
-def _same_shape(a: JSON, b: JSON) -> bool:
-    sa = (a.get("load") or {}).get("shape")
-    sb = (b.get("load") or {}).get("shape")
-    return sa is None or sb is None or sa == sb  # older entries carry no shape: compare
 
 
 def earlier_runs(entries: list[JSON], current: JSON) -> list[JSON]:
@@ -174,37 +145,32 @@ def compare(
     earlier: list[JSON],
     margin: float = DEFAULT_MARGIN,
     window: int = DEFAULT_WINDOW,
+    sections: tuple[Section, ...] = SECTIONS,
 ) -> list[TrendRow]:
-    """Rows for the figures that matter, each flagged when it regressed beyond `margin`."""
+    """Rows for each section's figures, each flagged when it regressed beyond `margin`."""
     recent = earlier[-window:] if window > 0 else []
-    loads = [e for e in recent if e.get("load") and _same_shape(e, current)]
     rows = []
-    # Any new failure or skip is flagged; fewer passes is shown, not flagged: a check that
-    # moved from pass to fail is already flagged once.
-    for key, label, worse_up, flag in (
-        ("failed", "conformance failures", True, True),
-        ("skipped", "conformance checks skipped", True, True),
-        ("passed", "conformance checks passed", False, False),
-    ):
-        now = (current.get("conformance") or {}).get(key)
-        base = _median([(e.get("conformance") or {}).get(key) for e in recent])
-        regressed = flag and _regressed(now, base, worse_up, 0.0)
-        rows.append(TrendRow(label, now, base, worse_up, regressed))
-    for key, label, worse_up, unit in (
-        ("p95_ms", "p95 latency", True, "ms"),
-        ("p99_ms", "p99 latency", True, "ms"),
-        ("rps", "requests per second", False, "/s"),
-        ("error_rate", "error rate", True, "%"),
-    ):
-        now = (current.get("load") or {}).get(key)
-        base = _median([(e.get("load") or {}).get(key) for e in loads])
-        regressed = _regressed(now, base, worse_up, margin)
-        floor = {"error_rate": ERROR_RATE_FLOOR, "p95_ms": LATENCY_FLOOR_MS}.get(key)
-        floor = LATENCY_FLOOR_MS if key == "p99_ms" else floor
-        if floor is not None and now is not None and base is not None:
-            regressed = regressed and now - base > floor
-        rows.append(TrendRow(label, now, base, worse_up, regressed, unit))
+    for section in sections:
+        now_record = current.get(section.name) or {}
+        comparable = section.comparable or (lambda a, b: True)
+        baselines = [
+            e[section.name]
+            for e in recent
+            if e.get(section.name) and comparable(e[section.name], now_record)
+        ]
+        for figure in section.figures:
+            now = now_record.get(figure.key)
+            base = _median([b.get(figure.key) for b in baselines])
+            rows.append(_row(figure, now, base, margin))
     return [r for r in rows if r.current is not None or r.baseline is not None]
+
+
+def _row(figure: Figure, now: float | None, base: float | None, margin: float) -> TrendRow:
+    worse_up = figure.higher_is_worse
+    regressed = figure.flagged and _regressed(now, base, worse_up, margin if figure.margin else 0.0)
+    if figure.floor is not None and now is not None and base is not None:
+        regressed = regressed and abs(now - base) > figure.floor
+    return TrendRow(figure.label, now, base, worse_up, regressed, figure.unit)
 
 
 def _median(values: list[object]) -> float | None:
@@ -218,3 +184,23 @@ def _regressed(now: float | None, base: float | None, worse_up: bool, margin: fl
     if worse_up:
         return now > base * (1 + margin) and now > base
     return now < base * (1 - margin) and now < base
+
+
+_SCHEMAS: dict[tuple[Section, ...], JSON] = {}
+
+
+def _schema(sections: tuple[Section, ...]) -> JSON:
+    """schemas.HISTORY with each section's record: an object of numbers, or null.
+
+    Built once per list of sections: the compiled validator is cached by the schema's id.
+    """
+    if sections not in _SCHEMAS:
+        schema = copy.deepcopy(schemas.HISTORY)
+        for section in sections:
+            if section.history is not None:
+                schema["properties"][section.name] = {
+                    "type": ["object", "null"],
+                    "properties": {f.key: {"type": ["number", "null"]} for f in section.figures},
+                }
+        _SCHEMAS[sections] = schema
+    return _SCHEMAS[sections]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from vanceqa import __version__
-from vanceqa.report import conformance_view, docs_view, load_view, trend_view
+from vanceqa.report import trend_view
 from vanceqa.report.history import TrendRow
 from vanceqa.report.markup import badge, esc, fmt_duration
 from vanceqa.report.results import JSON, Results
@@ -29,9 +29,14 @@ class PageInput:
     notes: list[str]
 
 
+def _files(results: Results) -> list[JSON]:
+    """run.json, then each section's file, in the sections' order."""
+    return [d for d in (results.run, *(results.data.get(s.name) for s in results.sections)) if d]
+
+
 def _first(results: Results, key: str) -> object:
-    for data in (results.run, results.conformance, results.load):
-        if data and data.get(key) not in (None, ""):
+    for data in _files(results):
+        if data.get(key) not in (None, ""):
             return data[key]
     return None
 
@@ -71,15 +76,15 @@ def _when(results: Results) -> str:
 def _duration(results: Results) -> object:
     if results.run and results.run.get("duration_s") is not None:
         return results.run["duration_s"]
-    durations = [d.get("duration_s") for d in (results.conformance, results.load) if d]
+    durations = [d.get("duration_s") for d in _files(results)]
     numbers = [float(x) for x in durations if isinstance(x, int | float)]
     return sum(numbers) if numbers else None
 
 
 def _versions(results: Results) -> str:
     merged: dict[str, object] = {}
-    for data in (results.run, results.conformance, results.load):
-        for name, version in ((data or {}).get("versions") or {}).items():
+    for data in _files(results):
+        for name, version in (data.get("versions") or {}).items():
             merged.setdefault(name, version)
     return " · ".join(f"{esc(k)} {esc(v)}" for k, v in merged.items()) or "—"
 
@@ -124,9 +129,8 @@ def header(page: PageInput) -> str:
 
 
 def phase_cards(page: PageInput) -> str:
-    anchors = {"conformance": "#conformance", "load": "#load", "docs": "#docs"}
     cards = "".join(
-        f'<a class="card phase" href="{anchors.get(p.name, "#")}">'
+        f'<a class="card phase" href="#{esc(p.name)}">'
         f"<h3>{esc(p.name)} {badge(p.status)}</h3><p>{esc(p.headline)}</p></a>"
         for p in page.verdict.phases
     )
@@ -144,16 +148,12 @@ def render(page: PageInput, clean: Callable[[str], str] = lambda html: html) -> 
     """The complete HTML document, all of it passed through `clean` (the token scrubber)."""
     results = page.results
     notes = "".join(f'<p class="problem">{esc(n)}</p>' for n in page.notes)
-    nav = "".join(
-        f'<a href="#{anchor}">{label}</a>'
-        for anchor, label in (
-            ("verdict", "Verdict"),
-            ("conformance", "Conformance"),
-            ("load", "Load"),
-            ("docs", "Docs"),
-            ("trend", "Trend"),
-        )
-    )
+    # The sections the verdict judged: an opt-in section that did not run is left out.
+    judged = {p.name for p in page.verdict.phases}
+    shown = [s for s in results.sections if s.name in judged]
+    links = [("verdict", "Verdict"), *((s.name, s.title) for s in shown), ("trend", "Trend")]
+    nav = "".join(f'<a href="#{esc(anchor)}">{esc(label)}</a>' for anchor, label in links)
+    css = CSS + "".join(s.css for s in shown)
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     body = "".join(
         [
@@ -161,9 +161,7 @@ def render(page: PageInput, clean: Callable[[str], str] = lambda html: html) -> 
             header(page),
             notes,
             phase_cards(page),
-            conformance_view.section(results.conformance),
-            load_view.section(results.load),
-            docs_view.section(results.docs),
+            *(s.view(results.data.get(s.name)) for s in shown),
             trend_view.section(page.trend_rows, page.trend_entries, page.margin, page.window),
             f"<footer>Written by vanceqa {esc(__version__)} on {generated} from the result files "
             f"in {esc(results.report_dir.name or results.report_dir)}/.</footer></main>",
@@ -173,6 +171,6 @@ def render(page: PageInput, clean: Callable[[str], str] = lambda html: html) -> 
     return clean(
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{esc(title)}</title><style>{CSS}</style></head>"
+        f"<title>{esc(title)}</title><style>{css}</style></head>"
         f"<body>{body}<script>{SCRIPT}</script></body></html>\n"
     )

@@ -8,10 +8,8 @@ from it where the phase prints some (pytest's "[ 42%]"), else estimated from tim
 
 from __future__ import annotations
 
-import os
 import queue
 import re
-import signal
 import subprocess
 import sys
 import threading
@@ -20,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vanceqa.processes import stop_process
 from vanceqa.redact import scrub
 
 _PYTEST_PERCENT = re.compile(r"\[\s*(\d{1,3})%\]\s*$")
@@ -36,14 +35,15 @@ class Phase:
     """One command of the run."""
 
     name: str  # shown to the user: "check", "load", "docs drift"
-    area: str  # the report section it feeds: conformance, load or docs
     argv: list[str]  # after `python -m vanceqa`
-    result: str  # the result file it writes in the report folder
     expected_s: float  # a guess at its duration, for the progress bar
     timeout_s: float  # it is stopped after this long
     ok_codes: tuple[int, ...] = (0, 1)  # codes that still mean "it ran and judged"
     meanings: dict[int, str] = field(default_factory=dict)  # exit code -> a word for it
     progress: Callable[[str], float | None] | None = None
+    # Set by `vanceqa run` from the section that planned it (sections.py):
+    area: str = ""  # the report section it feeds
+    result: str = ""  # the result file it writes in the report folder
 
     @property
     def command(self) -> str:
@@ -87,22 +87,6 @@ class Listener:
     def advanced(self, phase: Phase, fraction: float, line: str | None) -> None: ...
 
     def finished(self, outcome: PhaseOutcome) -> None: ...
-
-
-def _stop(process: subprocess.Popen[str], grace: float = 10.0) -> None:
-    """Stop the phase and everything it started (its own process group)."""
-    if process.poll() is not None:
-        return
-    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 def run_phase(
@@ -161,10 +145,11 @@ def run_phase(
                 listener.advanced(phase, fraction, shown)
                 if elapsed > phase.timeout_s:
                     note = f"stopped after {phase.timeout_s:.0f} s (the phase's time limit)"
-                    _stop(process)
+                    stop_process(process, group=True)
                     break
         except BaseException:
-            _stop(process)  # Ctrl-C or a crash here must not leave the phase running
+            # Ctrl-C or a crash here must not leave the phase running.
+            stop_process(process, group=True)
             raise
         finally:
             process.wait()

@@ -10,21 +10,18 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
 
 from vanceqa.report import schemas
 
+RUN_FILE = "run.json"  # written by `vanceqa run`: what ran, how it ended
+
 JSON = dict[str, Any]
 
-# phase name -> (file name, schema)
-RESULT_FILES: dict[str, tuple[str, dict[str, Any]]] = {
-    "run": ("run.json", schemas.RUN),
-    "conformance": ("conformance.json", schemas.CONFORMANCE),
-    "load": ("load.json", schemas.LOAD),
-    "docs": ("docs.json", schemas.DOCS),
-}
+if TYPE_CHECKING:
+    from vanceqa.report.sections import Section
 
 
 class ResultFileError(Exception):
@@ -33,19 +30,30 @@ class ResultFileError(Exception):
 
 @dataclass
 class Results:
-    """Everything one report is built from."""
+    """Everything one report is built from: run.json and each section's file.
+
+    A section's data reads as an attribute (`results.conformance`), None when its file is
+    missing or unreadable; `sections` are the declarations the files were read for.
+    """
 
     report_dir: Path
+    sections: tuple[Section, ...]
+    data: dict[str, JSON] = field(default_factory=dict)  # section name -> its file's content
     run: JSON | None = None
-    conformance: JSON | None = None
-    load: JSON | None = None
-    docs: JSON | None = None
     problems: list[str] = field(default_factory=list)
-    unreadable: dict[str, str] = field(default_factory=dict)  # phase -> why
+    unreadable: dict[str, str] = field(default_factory=dict)  # section -> why
+
+    def __getattr__(self, name: str) -> JSON | None:
+        # Only for declared sections: a typo is still an AttributeError.
+        sections = self.__dict__.get("sections", ())
+        if any(section.name == name for section in sections):
+            data: dict[str, JSON] = self.__dict__["data"]
+            return data.get(name)
+        raise AttributeError(f"{type(self).__name__!r} has no section {name!r}")
 
     @property
     def phases_present(self) -> list[str]:
-        return [name for name in ("conformance", "load", "docs") if getattr(self, name)]
+        return [s.name for s in self.sections if self.data.get(s.name)]
 
     @property
     def insecure(self) -> bool:
@@ -94,24 +102,32 @@ def _validator(schema: dict[str, Any]) -> Callable[[object], object]:
     return _VALIDATORS[id(schema)]
 
 
-def load_results(report_dir: Path) -> Results:
-    """Read every known result file present in `report_dir`."""
-    results = Results(report_dir=report_dir)
-    for name, (file_name, schema) in RESULT_FILES.items():
+def load_results(report_dir: Path, sections: tuple[Section, ...]) -> Results:
+    """Read run.json and every declared section's file present in `report_dir`."""
+    results = Results(report_dir=report_dir, sections=sections)
+    files = [("run", RUN_FILE, schemas.RUN)]
+    files += [(s.name, s.result_file, s.schema) for s in sections]
+    for name, file_name, schema in files:
         path = report_dir / file_name
         if not path.is_file():
             continue
         try:
-            setattr(results, name, read_json_file(path, schema))
+            data = read_json_file(path, schema)
         except ResultFileError as exc:
             results.problems.append(str(exc))
             results.unreadable[name] = str(exc)
+            continue
+        if name == "run":
+            results.run = data
+        else:
+            results.data[name] = data
     return results
 
 
 def conformance_summary(conformance: JSON) -> dict[str, int]:
-    """Counts of passed/failed/skipped, recounted from the results (the source of truth)."""
-    counts = {"passed": 0, "failed": 0, "skipped": 0}
+    """Counts of passed/failed/skipped/warning, recounted from the results (the source of
+    truth); `levels` counts the checks that ran at each level, as the producer wrote it."""
+    counts = {"passed": 0, "failed": 0, "skipped": 0, "warning": 0}
     for result in conformance.get("results", []):
         counts[result["outcome"]] += 1
     summary = conformance.get("summary") or {}

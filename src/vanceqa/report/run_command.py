@@ -16,6 +16,7 @@ import platform
 import random
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,18 +26,22 @@ from rich.markup import escape
 import vanceqa
 from vanceqa import resources
 from vanceqa.errors import UsageError
-from vanceqa.report.phases import Phase, PhaseOutcome, pytest_progress, run_phase
+from vanceqa.report.phases import Phase, PhaseOutcome, run_phase
+from vanceqa.report.plans import KILL_GRACE_S
 from vanceqa.report.progress import PlainProgress, RichProgress
 from vanceqa.report.report_command import add_report_arguments, exit_code
-from vanceqa.report.results import RESULT_FILES
+from vanceqa.report.results import RUN_FILE
+from vanceqa.report.sections import SECTIONS, Section
 from vanceqa.resources import ensure_report_dir
-from vanceqa.target import INSECURE_NOTE, TargetConfig, add_target_arguments, clean_environment
-from vanceqa.units import parse_positive_duration, parse_rate
+from vanceqa.target import (
+    ENV,
+    INSECURE_NOTE,
+    TargetConfig,
+    add_target_arguments,
+    clean_environment,
+)
 from vanceqa.workspace import target_from_args
 
-PHASE_NAMES = ("check", "load", "docs")
-# `vanceqa load`'s code for a breached SLO (vanceqa.load.slo, not imported: see _available).
-EXIT_SLO_BREACH = 4
 RUN_FORMAT = "vanceqa.run/1"
 _PACKAGE = Path(vanceqa.__file__).resolve().parent
 
@@ -48,83 +53,56 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--skip",
         action="append",
-        choices=PHASE_NAMES,
+        choices=[s.command for s in SECTIONS if not s.opt_in],
         default=[],
         help="leave a phase out, repeatable",
     )
-    load = parser.add_argument_group("load phase")
-    load.add_argument("--rate", default="50", help="open-model arrival rate, req/s (default 50)")
-    load.add_argument("--run-time", default="10s", help="load test duration (default 10s)")
-    load.add_argument("--slo", help="SLO file (default: the load command's default SLOs)")
+    for section in SECTIONS:
+        if section.opt_in:
+            parser.add_argument(
+                f"--{section.command}",
+                action="store_true",
+                help=f"also run `vanceqa {section.command}` (the {section.title} section)",
+            )
+    for section in SECTIONS:
+        if section.add_options is not None:
+            section.add_options(parser)
 
 
-_MODULE_OF = {"check": "conformance", "load": "load", "docs": "docs"}
+def _wanted(section: Section, args: argparse.Namespace) -> bool:
+    if section.opt_in:
+        return bool(getattr(args, section.command.replace("-", "_"), False))
+    return section.command not in args.skip
 
 
-def _available(command: str) -> bool:
+def _available(phase: Phase) -> bool:
     # A file check, not an import: importing vanceqa.load here would patch this process.
-    return (_PACKAGE / _MODULE_OF.get(command, command) / "cli.py").is_file()
+    section = next(s for s in SECTIONS if s.name == phase.area)
+    return (_PACKAGE / section.cli).is_file()
 
 
-def plan(args: argparse.Namespace, report_dir: Path, seed: int) -> list[Phase]:
-    """The phases to run, in order."""
-    out = ["--report-dir", str(report_dir)]
-    phases: list[Phase] = []
-    if "check" not in args.skip:
-        phases.append(
-            Phase(
-                "check",
-                "conformance",
-                ["check", *out, "--seed", str(seed)],
-                "conformance.json",
-                expected_s=40,
-                timeout_s=1800,
-                meanings={1: "conformance failures", 3: "target unavailable"},
-                progress=pytest_progress,
-            )
-        )
-    if "load" not in args.skip:
-        # Checked here, not after the suites have run.
-        run_time = parse_positive_duration(args.run_time, what="--run-time")
-        rate = parse_rate(args.rate, what="--rate")
-        argv = ["load", *out, "--seed", str(seed), "--shape", "open"]
-        argv += ["--rate", f"{rate:g}", "--run-time", f"{run_time:g}s"]
-        if args.slo:
-            argv += ["--slo", args.slo]
-        phases.append(
-            Phase(
-                "load",
-                "load",
-                argv,
-                "load.json",
-                expected_s=run_time + 8,
-                timeout_s=run_time + 300,
-                ok_codes=(0, EXIT_SLO_BREACH),
-                meanings={EXIT_SLO_BREACH: "SLO breached", 3: "target unavailable"},
-            )
-        )
-    if "docs" not in args.skip:
-        for action in ("drift", "examples"):
-            phases.append(
-                Phase(
-                    f"docs {action}",
-                    "docs",
-                    ["docs", action, *out],
-                    "docs.json",
-                    expected_s=5,
-                    timeout_s=600,
-                    meanings={1: f"docs {action} findings"},
-                )
-            )
-    return phases
+def plan(
+    args: argparse.Namespace, report_dir: Path, seed: int, target: TargetConfig
+) -> list[Phase]:
+    """The phases to run, in order: each wanted section's, in the sections' order.
+
+    Every section's options are checked here, before any phase runs.
+    """
+    return [
+        replace(phase, area=section.name, result=section.result_file)
+        for section in SECTIONS
+        if _wanted(section, args)
+        for phase in section.plan(args, report_dir, seed, target)
+    ]
 
 
 def run_sources(args: argparse.Namespace, target: TargetConfig) -> dict[str, dict[str, str]]:
     """The contract, data, suites, docs, locustfile and SLO file the phases will use."""
     kinds = ["contract", "suites", "docs", "locustfile"]
-    kinds += [] if (args.slo or "").strip().lower() in ("none", "off") else ["slo"]
+    slo = getattr(args, "slo", None) or os.environ.get("VANCEQA_SLO")
+    kinds += [] if (slo or "").strip().lower() in ("none", "off") else ["slo"]
     kinds += ["data"] if target.starts_mock else []
-    return resources.sources_record(kinds, {"slo": args.slo or os.environ.get("VANCEQA_SLO")})
+    return resources.sources_record(kinds, {"slo": slo})
 
 
 def child_environment(
@@ -138,7 +116,7 @@ def child_environment(
 
 def _clear_old_results(report_dir: Path) -> None:
     # A result file left by an earlier run would be shown as this run's if a phase died.
-    for file_name, _ in RESULT_FILES.values():
+    for file_name in (RUN_FILE, *(s.result_file for s in SECTIONS)):
         (report_dir / file_name).unlink(missing_ok=True)
 
 
@@ -178,7 +156,7 @@ def _run_json(
         "phases": phases,
         "sources": sources,
     }
-    path = report_dir / "run.json"
+    path = report_dir / RUN_FILE
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
 
 
@@ -191,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--baseline-runs must be at least 1")
     report_dir = ensure_report_dir(args.report_dir)
     seed = args.seed if args.seed is not None else random.randrange(2**32)
-    phases = plan(args, report_dir, seed)
+    phases = plan(args, report_dir, seed, target)
     if not phases:
         raise UsageError("every phase is skipped: nothing to run")
     secrets = known_secrets(target.secrets)
@@ -206,6 +184,7 @@ def run(args: argparse.Namespace) -> int:
     _clear_old_results(report_dir)
     started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     clock = time.monotonic()
+    ends_at = clock + target.time_limit_s if target.time_limit_s else None
     outcomes: list[PhaseOutcome] = []
     why_skipped = "interrupted before it finished"
     interrupted = False
@@ -213,14 +192,23 @@ def run(args: argparse.Namespace) -> int:
     try:
         with listener:
             for phase in phases:
+                phase_env = env
+                if ends_at is not None:
+                    # --time-limit bounds the whole run: each phase gets what is left.
+                    budget = ends_at - time.monotonic()
+                    if budget <= 0:
+                        why_skipped = "not run: the run's time limit (--time-limit) passed"
+                        break
+                    phase_env = {**env, ENV["time_limit_s"]: f"{budget:.1f}s"}
+                    phase.timeout_s = min(phase.timeout_s, budget + KILL_GRACE_S)
                 log = report_dir / "logs" / f"{phase.name.replace(' ', '-')}.log"
-                if not _available(phase.argv[0]):
+                if not _available(phase):
                     note = f"`vanceqa {phase.argv[0]}` is not part of this installation"
                     listener.started(phase)
                     outcomes.append(PhaseOutcome(phase, None, 0.0, log, note))
                     listener.finished(outcomes[-1])
                     continue
-                outcome = run_phase(phase, log, env, secrets, listener)
+                outcome = run_phase(phase, log, phase_env, secrets, listener)
                 outcomes.append(outcome)
                 if outcome.exit_code == 3 and not target.starts_mock:
                     why_skipped = f"not run: the target was unavailable during {phase.name}"

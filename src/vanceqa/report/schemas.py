@@ -51,7 +51,14 @@ CONFORMANCE: dict[str, Any] = {
         "aborted": _STR,
         "summary": {
             "type": "object",
-            "properties": {k: _COUNT for k in ("passed", "failed", "skipped", "requests")},
+            "properties": {
+                **{k: _COUNT for k in ("passed", "failed", "skipped", "warnings", "requests")},
+                "levels": {
+                    "type": "object",
+                    "properties": {"failure": _COUNT, "warning": _COUNT},
+                },
+                "strict": {"type": "boolean"},
+            },
         },
         "results": {
             "type": "array",
@@ -62,7 +69,8 @@ CONFORMANCE: dict[str, Any] = {
                     "operation": {"type": "string"},
                     "check": {"type": "string"},
                     "nodeid": _STR,
-                    "outcome": {"enum": ["passed", "failed", "skipped"]},
+                    "outcome": {"enum": ["passed", "failed", "skipped", "warning"]},
+                    "level": {"enum": ["failure", "warning"]},
                     "reason": _STR,
                     "duration_s": _NUM,
                     "failure": _FAILURE,
@@ -170,7 +178,8 @@ DOCS: dict[str, Any] = {
                 "properties": {
                     "endpoint": _STR,
                     "language": _STR,
-                    "outcome": {"enum": ["passed", "failed", "skipped"]},
+                    "outcome": {"enum": ["passed", "failed", "skipped", "warning"]},
+                    "level": {"enum": ["failure", "warning"]},
                     "status": {"type": ["integer", "null"]},
                     "message": _STR,
                 },
@@ -213,13 +222,6 @@ HISTORY: dict[str, Any] = {
         "started_at": {"type": "string"},
         "verdict": {"type": "string"},
         "target": _TARGET,
-        "conformance": {
-            "type": ["object", "null"],
-            "properties": {k: _COUNT for k in ("passed", "failed", "skipped")},
-        },
-        "load": {
-            "type": ["object", "null"],
-            "properties": {k: _NUM for k in ("p95_ms", "p99_ms", "rps", "error_rate")},
-        },
+        # + one record per section that keeps one (history.py adds them from sections.py)
     },
 }

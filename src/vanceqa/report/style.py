@@ -63,6 +63,9 @@ td.cell.ok { background:var(--ok-bg); color:var(--ok); }
 td.cell.bad { background:var(--bad-bg); } td.cell.bad a { color:var(--bad); }
 td.cell.skip { background:var(--skip-bg); color:var(--skip); }
 td.cell.mixed { background:#ecfccb; color:#3f6212; }
+td.cell.warn { background:var(--warn-bg); } td.cell.warn a { color:var(--warn); }
+details.failure.warning { border-color:#fde68a; }
+details.failure.warning summary { background:var(--warn-bg); }
 td.cell.na { color:#d1d5db; }
 details.failure { border:1px solid #fecaca; border-radius:8px; margin:8px 0; background:#fff; }
 details.failure[open] { box-shadow:0 1px 6px rgba(0,0,0,.08); }

@@ -62,6 +62,20 @@ def summary_lines(outcome: BuildOutcome, exit_code: int | None = None) -> list[s
                 lines.append(f"      [dim]{escape(str(failure['curl']))}[/]")
         if len(failures) > MAX_FAILURES:
             lines.append(f"  … and {len(failures) - MAX_FAILURES} more in the report")
+    warned = [
+        r for r in (results.conformance or {}).get("results", []) if r["outcome"] == "warning"
+    ]
+    if warned:
+        lines.append("")
+        lines.append(f"[bold]Warnings ({len(warned)}, beyond the docs; --strict fails them):[/]")
+        for result in warned[:MAX_FAILURES]:
+            message = str((result.get("failure") or {}).get("message") or "").splitlines()
+            lines.append(
+                f"  [yellow]⚠[/] {escape(result['operation'])} · {escape(result['check'])}: "
+                f"{escape(message[0] if message else '')}"
+            )
+        if len(warned) > MAX_FAILURES:
+            lines.append(f"  … and {len(warned) - MAX_FAILURES} more in the report")
     if results.insecure:
         lines.append(f"[bold yellow]! {escape(INSECURE_NOTE)}[/]")
     for problem in results.problems:

@@ -41,34 +41,38 @@ class Verdict:
         return self.status.upper()
 
 
-_AREA_OF = {"check": "conformance", "load": "load", "docs": "docs"}
-
-
 def _recorded(results: Results) -> dict[str, list[JSON]]:
-    """run.json's phase records by report area (conformance, load, docs)."""
+    """run.json's phase records by report section (conformance, load, docs, ...)."""
+    # Older run.json files name no section: a command's first word tells it.
+    by_command = {s.command: s.name for s in results.sections}
     grouped: dict[str, list[JSON]] = {}
     for record in (results.run or {}).get("phases", []):
         name = str(record["name"])
-        area = record.get("phase") or _AREA_OF.get(name.split()[0], name)
+        area = record.get("phase") or by_command.get(name.split()[0], name)
         grouped.setdefault(str(area), []).append(record)
     return grouped
 
 
 def judge(results: Results) -> Verdict:
-    """The verdict of the run whose files `results` holds."""
+    """The verdict of the run whose files `results` holds, one phase per section shown.
+
+    An opt-in section (sections.py) that was neither run nor asked for is left out.
+    """
     recorded = _recorded(results)
-    judges = (("conformance", _conformance), ("load", _load), ("docs", _docs))
     phases = []
-    for area, judge_area in judges:
+    for section in results.sections:
+        area = section.name
         records = recorded.get(area, [])
-        data = getattr(results, area)
+        data = results.data.get(area)
         if area in results.unreadable:
             why = "its result file is unreadable"
             phases.append(PhaseVerdict(area, ERROR, why, _code(records), why))
         elif data is None:
+            if section.opt_in and not records:
+                continue
             phases.append(_missing(area, records))
         else:
-            phases.append(_with_records(judge_area(data, _code(records)), records))
+            phases.append(_with_records(section.judge(data, _code(records)), records))
     reasons = [f"{p.name}: {p.headline}" for p in phases if p.status in (FAILED, ERROR)]
     reasons += results.problems
     failed = [p for p in phases if p.status == FAILED]
@@ -103,13 +107,15 @@ def _with_records(verdict: PhaseVerdict, records: list[JSON]) -> PhaseVerdict:
 def _exit_code(status: str, phases: list[PhaseVerdict], results: Results) -> int:
     if status == "pass":
         return EXIT_PASS
-    by_name = {p.name: p for p in phases}
     if status == "fail":
-        # Failed checks speak loudest; an SLO breach alone keeps the load command's own code.
-        if any(by_name[n].status == FAILED for n in ("conformance", "docs")):
+        # Failed checks speak loudest; an SLO breach alone keeps the load command's own
+        # code (a section that `keeps_exit_code` reads it from its file's `exit_code`).
+        keeps = {s.name for s in results.sections if s.keeps_exit_code}
+        failed = [p.name for p in phases if p.status == FAILED]
+        if any(name not in keeps for name in failed):
             return EXIT_FAILURES
-        load_code = (results.load or {}).get("exit_code")
-        return load_code if isinstance(load_code, int) and load_code > 0 else EXIT_FAILURES
+        code = (results.data.get(failed[0]) or {}).get("exit_code")
+        return code if isinstance(code, int) and code > 0 else EXIT_FAILURES
     codes = [p.exit_code for p in phases if p.status == ERROR and p.exit_code]
     if EXIT_UNAVAILABLE in codes:
         return EXIT_UNAVAILABLE
@@ -126,16 +132,19 @@ def _missing(name: str, records: list[JSON]) -> PhaseVerdict:
     return PhaseVerdict(name, ERROR, note, code, note)
 
 
-def _conformance(data: JSON, code: int | None) -> PhaseVerdict:
+def judge_conformance(data: JSON, code: int | None) -> PhaseVerdict:
     counts = conformance_summary(data)
     headline = f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"
+    if counts["warning"]:
+        # Reading 15: warnings are shown, never a failure (--strict records them as failed).
+        headline += f", {counts['warning']} warnings"
     if counts["failed"]:
         return PhaseVerdict("conformance", FAILED, headline, code)
     if data.get("aborted"):
         # The suites stopped early (target unavailable): what ran is no verdict.
         note = f"stopped early: {data['aborted']} ({headline})"
         return PhaseVerdict("conformance", ERROR, note, code if code else EXIT_UNAVAILABLE, note)
-    if not counts["passed"]:
+    if not counts["passed"] and not counts["warning"]:
         return PhaseVerdict("conformance", ERROR, f"no check passed ({headline})", code)
     if code not in (None, EXIT_PASS):
         # The suites wrote results but the command still failed: trust neither as a pass.
@@ -143,7 +152,7 @@ def _conformance(data: JSON, code: int | None) -> PhaseVerdict:
     return PhaseVerdict("conformance", PASSED, headline, code)
 
 
-def _load(data: JSON, recorded_code: int | None) -> PhaseVerdict:
+def judge_load(data: JSON, recorded_code: int | None) -> PhaseVerdict:
     rate = load_error_rate(data)
     overall = data.get("overall") or {}
     headline = f"{overall.get('requests', 0)} requests"
@@ -164,7 +173,7 @@ def _load(data: JSON, recorded_code: int | None) -> PhaseVerdict:
     return PhaseVerdict("load", PASSED, f"{headline}; {len(thresholds)} SLO thresholds met", code)
 
 
-def _docs(data: JSON, code: int | None) -> PhaseVerdict:
+def judge_docs(data: JSON, code: int | None) -> PhaseVerdict:
     drift = data.get("drift") or []
     examples = data.get("examples") or []
     errors = [d for d in drift if d.get("severity") == "error" and not d.get("baselined")]

@@ -1,0 +1,125 @@
+"""Faithful servers on real frameworks pass the whole suite; their typical defects fail it.
+
+Each framework's server (tests/servers/) is served on a real loopback port and the suite
+runs against it as a staging user would (`--base-url`, tokens, `--hidden-id`,
+`--destructive --delete-id ...`): zero failures, warnings allowed and listed. Each of
+its typical defects (tests/servers/framework_defects.py) must fail the suite naming its check.
+Express comes from the npm registry, installed once into a cache folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "servers"))
+sys.path.insert(0, str(Path(__file__).resolve().parent / "defects"))
+
+from framework_defects import FRAMEWORK_DEFECTS, FRAMEWORKS, FrameworkDefect
+from harness import SuiteRun, options_for, run_suite
+from launch import serve_framework
+
+from vanceqa.conformance import checks
+
+pytestmark = [pytest.mark.socket, pytest.mark.slow]
+PARALLEL_RUNS = 2
+EXPRESS = "express@4"
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "vanceqa-tests" / "express4"
+
+
+@pytest.fixture(scope="module")
+def node_modules() -> Path:
+    """express 4 from the npm registry, installed once into a cache folder."""
+    prefix = _cache_dir()
+    modules = prefix / "node_modules"
+    if not (modules / "express" / "package.json").exists():
+        npm = shutil.which("npm")
+        assert npm, "the Express server needs npm (and node) on PATH"
+        assert shutil.which("node"), "the Express server needs node on PATH"
+        prefix.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(
+            [npm, "install", "--prefix", str(prefix), EXPRESS, "--no-audit", "--no-fund"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, f"npm install {EXPRESS} failed:\n{done.stderr[-2000:]}"
+    return modules
+
+
+def _run(framework: str, defect: str | None, modules: Path) -> SuiteRun:
+    with serve_framework(framework, defect, node_modules=modules) as base_url:
+        return run_suite(options_for(base_url).argv())
+
+
+def _all(jobs: list[tuple[str, str | None]], modules: Path) -> list[SuiteRun]:
+    with ThreadPoolExecutor(max_workers=PARALLEL_RUNS) as pool:
+        return list(pool.map(lambda job: _run(*job, modules), jobs))
+
+
+@pytest.fixture(scope="module")
+def faithful_runs(node_modules: Path) -> dict[str, SuiteRun]:
+    return dict(zip(FRAMEWORKS, _all([(f, None) for f in FRAMEWORKS], node_modules), strict=True))
+
+
+@pytest.fixture(scope="module")
+def defect_runs(node_modules: Path) -> dict[str, SuiteRun]:
+    jobs: list[tuple[str, str | None]] = [(d.framework, d.name) for d in FRAMEWORK_DEFECTS]
+    runs = _all(jobs, node_modules)
+    return {d.label: run for d, run in zip(FRAMEWORK_DEFECTS, runs, strict=True)}
+
+
+def warnings_of(run: SuiteRun) -> list[str]:
+    results = (run.document or {}).get("results", [])
+    return [
+        f"{r['check']}: {r['failure']['message']}" for r in results if r["outcome"] == "warning"
+    ]
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_faithful_server_passes(framework: str, faithful_runs: dict[str, SuiteRun]) -> None:
+    run = faithful_runs[framework]
+    assert run.document is not None, run.output[-3000:]
+    summary = run.document["summary"]
+    assert run.returncode == 0, f"{framework}: a false alarm?\n{run.output[-4000:]}"
+    assert summary["failed"] == 0
+    # The whole suite ran: destructive checks included, nothing skipped but what a
+    # staging run must skip (DELETE on ids nobody named).
+    ran = {r["check"] for r in run.document["results"] if r["outcome"] != "skipped"}
+    assert {"state_delete_answer", "state_machine", "schemathesis", "auth_hidden_admin"} <= ran
+    assert summary["levels"]["failure"] >= 30
+    assert summary["levels"]["warning"] == 2
+    for result in run.document["results"]:
+        if result["outcome"] == "warning":
+            assert checks.REGISTRY[result["check"]].level == checks.WARNING
+    print(f"{framework} warnings: {warnings_of(run) or 'none'}")
+
+
+@pytest.mark.parametrize("defect", FRAMEWORK_DEFECTS, ids=lambda d: d.label)
+def test_framework_defect_is_caught(
+    defect: FrameworkDefect, defect_runs: dict[str, SuiteRun]
+) -> None:
+    run = defect_runs[defect.label]
+    assert run.document is not None, run.output[-3000:]
+    assert run.returncode == 1, f"suite exit {run.returncode}:\n{run.output[-3000:]}"
+    failed = run.failed_checks()
+    assert defect.expected_check in failed, (
+        f"{defect.label} ({defect.description}) should fail {defect.expected_check}; "
+        f"failed: {sorted(failed)}"
+    )
+
+
+def test_every_framework_has_typical_defects() -> None:
+    for framework in FRAMEWORKS:
+        assert len([d for d in FRAMEWORK_DEFECTS if d.framework == framework]) >= 2
+    assert all(d.expected_check in checks.REGISTRY for d in FRAMEWORK_DEFECTS)

@@ -4,16 +4,12 @@ catalogue defect; no check cites anything outside the repository; --strict both 
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "defects"))
-
-from catalogue import DEFECTS
-from harness import options_for, run_suite, serve_defect
-
+from tests.defects.catalogue import DEFECTS
+from tests.defects.harness import options_for, run_suite, serve_defect
 from vanceqa.conformance import checks
 from vanceqa.conformance.registry import DOCS, DOCS_LINES
 from vanceqa.report.conformance_view import section

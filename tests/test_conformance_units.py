@@ -264,6 +264,7 @@ def test_target_fixture_starts_and_stops_the_bundled_mock(tmp_path: Path) -> Non
     (tmp_path / "test_target.py").write_text(
         "def test_target(vanceqa_target, vanceqa_mock):\n"
         f"    open({str(pid_file)!r}, 'w').write(str(vanceqa_mock.process.pid))\n"
+        "    assert vanceqa_mock.process.poll() is None\n"
         "    assert vanceqa_target.base_url.startswith('http://127.0.0.1:')\n"
         "    assert vanceqa_target.destructive and vanceqa_target.delete_ids\n"
         "    assert vanceqa_target.hidden_ids and vanceqa_target.admin_token\n"
@@ -279,7 +280,22 @@ def test_target_fixture_starts_and_stops_the_bundled_mock(tmp_path: Path) -> Non
     )
     assert result.returncode == 0, result.stdout[-3000:]
     pid = int(pid_file.read_text())
-    assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+    deadline = time.monotonic() + 20
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(pid), f"the bundled mock (pid {pid}) outlived the session"
+
+
+def _running(pid: int) -> bool:
+    """Whether `pid` still runs; a zombie (exited, not yet reaped) does not. No /proc needed."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    state = subprocess.run(
+        ["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return bool(state) and not state.startswith("Z")
 
 
 # -- schemathesis' own probes (ignored_auth) go through the suite's client ---------------

@@ -19,12 +19,11 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "servers"))
-sys.path.insert(0, str(Path(__file__).resolve().parent / "defects"))
 
 from framework_defects import FRAMEWORK_DEFECTS, FRAMEWORKS, FrameworkDefect
-from harness import SuiteRun, options_for, run_suite
 from launch import serve_framework
 
+from tests.defects.harness import SuiteRun, options_for, run_suite
 from vanceqa.conformance import checks
 
 pytestmark = [pytest.mark.socket, pytest.mark.slow]

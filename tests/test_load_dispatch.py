@@ -69,14 +69,13 @@ def _run(consumers: int, work: float, lateness: float) -> dict[str, object]:
     return data
 
 
-def test_free_users_take_every_ticket_on_time() -> None:
-    data = _run(consumers=5, work=0.0, lateness=5.0)
+def test_free_users_take_every_ticket() -> None:
+    data = _run(consumers=5, work=0.0, lateness=1e9)  # lateness: no clock can break it
     assert data["scheduled"] == 100
     assert data["taken"] == 100
     assert data["dropped"] == {}
     assert data["ops"] == ["getKitten", "listKittens"]
-    assert float(data["late_max"]) < 0.5  # type: ignore[arg-type]  # generous: a busy machine
-    assert 0.9 < float(data["window"]) < 3  # type: ignore[arg-type]
+    assert float(data["window"]) >= 1.0  # type: ignore[arg-type]  # the schedule's 1 s, at least
 
 
 def test_without_users_every_ticket_is_dropped_never_skipped() -> None:
@@ -90,12 +89,44 @@ def test_without_users_every_ticket_is_dropped_never_skipped() -> None:
 
 
 @pytest.mark.slow
-def test_tickets_too_late_for_a_busy_user_are_dropped() -> None:
-    # One user busy 50 ms per request can serve 20 of the 100 requests due per second;
-    # it must never start one more than 200 ms late, and the rest are counted as dropped.
+def test_a_busy_user_takes_what_it_can_and_every_other_ticket_is_dropped() -> None:
+    # One user busy 50 ms per request can take at most 27 tickets in the 1.3 s it runs
+    # (a busy machine makes that fewer, never more); every ticket is taken or dropped.
     data = _run(consumers=1, work=0.05, lateness=0.2)
     taken, dropped = int(data["taken"]), data["dropped"]  # type: ignore[call-overload]
     assert isinstance(dropped, dict)
-    assert 10 <= taken <= 40
+    assert 1 <= taken <= 27
     assert taken + sum(dropped.values()) == data["scheduled"] == 100
-    assert float(data["late_max"]) <= 0.2 + 0.1  # type: ignore[arg-type]
+
+
+LATENESS = textwrap.dedent(
+    """
+    import json, random
+    from vanceqa.load.dispatch import Choice, Dispatcher
+    from vanceqa.load.metrics import Collector
+    from vanceqa.load.schedule import ArrivalSchedule
+
+    now = [0.0]
+    dispatcher = Dispatcher(
+        ArrivalSchedule(10, 10, 1.0), [Choice("a", "listKittens", 1.0)], Collector(),
+        random.Random(1), max_lateness=0.2, clock=lambda: now[0],
+    )
+    for k in range(10):
+        dispatcher.queue.put_nowait((k / 10, dispatcher.choices[0]))
+    now[0] = 0.75  # tickets due before 0.55 are too late to start
+    first, _ = dispatcher.next_ticket()
+    now[0] = 0.80
+    second, _ = dispatcher.next_ticket()
+    print(json.dumps({"first": first, "second": second, "dropped": dispatcher.dropped}))
+    """
+)
+
+
+def test_no_ticket_starts_later_than_max_lateness() -> None:
+    """The drop rule on a clock the test sets: no wall time involved."""
+    result = subprocess.run(
+        [sys.executable, "-c", LATENESS], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data == {"first": 0.6, "second": 0.7, "dropped": 6}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import stat
 from pathlib import Path
+from typing import Any
 
 from vanceqa.contract import default_contract
 from vanceqa.load.metrics import Aggregate, Collector
@@ -17,7 +18,7 @@ SECRET = "vq-very-secret-token-42"
 LATENCY_KEYS = {"min", "mean", "p50", "p90", "p95", "p99", "p99.9", "max"}
 
 
-def _document(open_model: bool) -> dict[str, object]:
+def _document(open_model: bool, **extra: Any) -> dict[str, object]:
     collector = Collector(lambda: 200.0)
     collector.open_window(100.0)
     corrected = 5000 if open_model else None
@@ -46,6 +47,7 @@ def _document(open_model: bool) -> dict[str, object]:
         verdicts=verdicts,
         exit_code=4,
         users={100: 3, 101: 5},
+        **extra,
     )
 
 
@@ -58,7 +60,9 @@ def test_the_document_has_the_documented_fields(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
     data = json.loads(text)
     assert data["format"] == FORMAT
-    assert data["target"] == {"base_url": "http://127.0.0.1:1234", "mock": True}
+    assert data["target"] == {"base_url": "http://127.0.0.1:1234", "mock": True, "insecure": False}
+    assert data["overrun"] is None
+    assert data["stopped_answering"] is None
     assert data["started_at"] == "1970-01-01T00:01:40Z"
     assert data["duration_s"] == 4.0
     assert (data["seed"], data["workers"], data["model"], data["exit_code"]) == (5, 2, "open", 4)
@@ -118,3 +122,49 @@ def test_a_threshold_with_nothing_to_measure_reads_plainly() -> None:
     slo["thresholds"][0].update(measured=None, passed=False)
     text = "\n".join(summary_lines(document))
     assert "FAIL  overall      p(95) < 250ms              measured nothing\n" in text
+
+
+def test_refusals_unanswered_insecure_and_the_run_s_end_are_stated() -> None:
+    collector = Collector(lambda: 200.0)
+    collector.open_window(100.0)
+    collector.record("listKittens", 900, None, None, False, 100.5)
+    collector.record("getKitten", 5000, None, "no complete answer within 4s", False, 101.0, False)
+    collector.cut("getKitten")
+    collector.refuse("deleteKitten", "DELETE /api/kittens/9 not sent: not named")
+    collector.close_window(104.0)
+    aggregate = Aggregate(default_contract().operation_ids())
+    aggregate.add(collector.delta(final=True))
+    assert aggregate.last_answer == 100.5
+    document = build_document(
+        aggregate=aggregate,
+        shape=plan_shape("smoke"),
+        base_url="https://gw.example/vance/v1",
+        mock=False,
+        started_at=100.0,
+        duration_s=4.0,
+        seed=None,
+        workers=1,
+        slo=None,
+        verdicts=[],
+        exit_code=3,
+        overrun="still running 40s after the start",
+        stopped_answering="the target stopped answering: no answer in its last 4s",
+        connection={"tls_verified": False, "proxy": "http://127.0.0.1:3128"},
+    )
+    assert document["target"] == {
+        "base_url": "https://gw.example/vance/v1",
+        "mock": False,
+        "insecure": True,
+    }
+    deletes = document["operations"]["deleteKitten"]  # type: ignore[index]
+    assert (deletes["requests"], deletes["refused"]) == (0, 1)
+    assert deletes["refused_by_reason"] == {"DELETE /api/kittens/9 not sent: not named": 1}
+    get = document["operations"]["getKitten"]  # type: ignore[index]
+    assert (get["requests"], get["unanswered"], get["cut_off"]) == (1, 1, 1)
+    text = "\n".join(summary_lines(document))
+    assert "(TLS certificates NOT verified: --insecure)" in text
+    assert "refused deleteKitten: 1 x DELETE /api/kittens/9 not sent: not named" in text
+    assert "failure getKitten: 1 x no complete answer within 4s" in text
+    assert "cut off getKitten: 1 still waiting when the run ended" in text
+    assert "overran: still running 40s after the start" in text
+    assert "stopped: the target stopped answering: no answer in its last 4s" in text

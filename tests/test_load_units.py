@@ -1,4 +1,4 @@
-"""The small option languages of the load tests, and the shapes built from them."""
+"""The small option languages of the load tests (shapes: test_load_shapes.py)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,6 @@ import sys
 import pytest
 
 from vanceqa.errors import UsageError
-from vanceqa.load.shapes import (
-    DEFAULT_RUN_TIME_S,
-    SHAPES,
-    default_pool,
-    plan_shape,
-    shape_from_json,
-)
 from vanceqa.load.units import DEFAULT_WEIGHTS, parse_think_time, parse_weights
 from vanceqa.units import parse_duration, parse_positive_duration
 from vanceqa.units import parse_rate_range as parse_rate
@@ -75,50 +68,11 @@ def test_weights() -> None:
             parse_weights(bad)
 
 
-def test_every_shape_has_a_default_run_time() -> None:
-    for name in SHAPES:
-        plan = plan_shape(name)
-        assert plan.run_time_s == DEFAULT_RUN_TIME_S[name] > 0
-        assert plan.at(plan.run_time_s) is None  # every run ends
-
-
-def test_ramp_climbs_in_steps_then_holds() -> None:
-    plan = plan_shape("ramp", users=50, run_time_s=100)
-    users = [plan.at(t)[0] for t in range(0, 100, 4)]  # type: ignore[index]
-    assert users == sorted(users)
-    assert users[0] == 10
-    assert set(users) == {10, 20, 30, 40, 50}
-    assert plan.at(85) == (50, plan.spawn_rate)
-
-
-def test_spike_is_higher_in_the_middle() -> None:
-    plan = plan_shape("spike", users=40, run_time_s=100)
-    assert plan.at(10) == (4, 200.0)
-    assert plan.at(40) == (40, 200.0)
-    assert plan.at(70) == (4, 200.0)
-
-
-def test_open_shapes() -> None:
-    plan = plan_shape("open", rate="200", run_time_s=10)
-    assert plan.open_model
-    assert (plan.rate_from, plan.rate_to) == (200.0, 200.0)
-    assert plan.users == default_pool(200) == 20
-    ramp = plan_shape("open-ramp", rate="300")
-    assert (ramp.rate_from, ramp.rate_to) == (0.0, 300.0)
-    assert plan_shape("open-ramp", rate="10..50").rate_from == 10.0
-    assert shape_from_json(ramp.to_json()) == ramp
-    with pytest.raises(UsageError, match="open-ramp"):
-        plan_shape("open", rate="10..50")
-    with pytest.raises(UsageError, match="open models"):
-        plan_shape("soak", rate="10")
-    with pytest.raises(UsageError, match="unknown shape"):
-        plan_shape("wave")
-
-
 def test_the_launcher_does_not_import_locust() -> None:
     """`vanceqa load` must not be patched by gevent: only locust processes import it."""
     code = (
-        "import sys, vanceqa.load.cli, vanceqa.load.report, vanceqa.load.slo, vanceqa.load.options;"
+        "import sys, vanceqa.load.cli, vanceqa.load.report, vanceqa.load.slo, vanceqa.load.options,"
+        " vanceqa.load.outcome, vanceqa.load.shapes;"
         "bad = [m for m in ('locust', 'gevent') if m in sys.modules]; print(bad)"
     )
     result = subprocess.run(

@@ -262,30 +262,55 @@ class Body:
     encoding: str | None
 
 
+class BodyDecoder:
+    """Decodes an answer's body as its raw bytes arrive, never past `max_body`.
+
+    Shared by `read_body` (httpx) and the load test (geventhttpclient, with its own
+    decompression off): gzip and deflate are inflated a bounded piece at a time, so a
+    gzip bomb costs `max_body` of memory and stops there.
+    """
+
+    def __init__(self, encoding: str | None, max_body: int) -> None:
+        self.encoding = encoding.strip().lower() or None if encoding else None
+        self.max_body = max_body
+        wbits = _WBITS.get(self.encoding or "")
+        self._decoder = zlib.decompressobj(wbits) if wbits is not None else None
+        self._out = bytearray()
+        self.oversized = False
+
+    def feed(self, raw: bytes) -> bool:
+        """Take the next raw bytes; True once the cap is passed (stop reading)."""
+        if self.oversized:
+            return True
+        for piece in _decode(self._decoder, raw, self.max_body + 1 - len(self._out)):
+            self._out += piece
+            if len(self._out) > self.max_body:
+                self.oversized = True
+                break
+        return self.oversized
+
+    def finish(self) -> Body:
+        """The body read so far (the stream ended, or the cap stopped it)."""
+        decoder = self._decoder
+        if not self.oversized and decoder is not None and not decoder.eof:
+            with contextlib.suppress(zlib.error):
+                self._out += decoder.flush()[: self.max_body + 1 - len(self._out)]
+            self.oversized = len(self._out) > self.max_body
+        return Body(bytes(self._out[: self.max_body]), self.oversized, self.encoding)
+
+
 def read_body(response: httpx.Response, max_body: int) -> Body:
     """Read a streamed answer, decompressing within `max_body`; stop past it."""
     encoding = response.headers.get("content-encoding", "").strip().lower() or None
     if response.is_stream_consumed:  # built in memory (a test's MockTransport): read already
         data = response.content
         return Body(data[:max_body], len(data) > max_body, encoding)
-    wbits = _WBITS.get(encoding or "")
-    decoder = zlib.decompressobj(wbits) if wbits is not None else None
-    out = bytearray()
-    oversized = False
+    body = BodyDecoder(encoding, max_body)
     for raw in response.iter_raw(_CHUNK):
-        for piece in _decode(decoder, raw, max_body + 1 - len(out)):
-            out += piece
-            if len(out) > max_body:
-                oversized = True
-                break
-        if oversized:
+        if body.feed(raw):
             break
-    if not oversized and decoder is not None and not decoder.eof:
-        with contextlib.suppress(zlib.error):
-            out += decoder.flush()[: max_body + 1 - len(out)]
-        oversized = len(out) > max_body
     response.close()
-    return Body(bytes(out[:max_body]), oversized, encoding)
+    return body.finish()
 
 
 def _decode(decoder: Any, raw: bytes, room: int) -> Iterator[bytes]:

@@ -6,8 +6,15 @@ the target answers, and runs `python -m locust -f loadtests/locustfile.py` with 
 target in VANCEQA_* variables (tokens never on a command line). The locustfile's
 plugin writes DIR/load.json; locust's own --html page goes beside it as DIR/load.html.
 
-Exit codes: 0 every SLO held; 4 an SLO was breached (or the run aborted on one);
-1 the run measured nothing or locust failed; 2 usage; 3 target unavailable.
+Every run ends on its own: locust stops the users at the run time, cutting off the
+requests in flight, and its own deadline stops a run still going `STOP_GRACE_S` later.
+Should locust itself hang, this process stops it after `run_bound_s` (run time, twice
+the request deadline and fixed allowances: a last resort, never the mechanism).
+
+Exit codes (`vanceqa.load.outcome`): 0 every SLO held; 1 no answer to judge, or locust
+failed; 2 usage; 3 the target is unavailable (before the run, or it stopped answering
+during it); 4 an SLO was breached (or the run aborted on one); 5 the run overran its
+deadline; 130 interrupted. load.json says what was measured and why the run ended.
 """
 
 from __future__ import annotations
@@ -25,31 +32,39 @@ from pathlib import Path
 from vanceqa import resources
 from vanceqa.client import TargetClient
 from vanceqa.contract import default_contract
-from vanceqa.errors import TargetUnavailable, UsageError
-from vanceqa.load.shapes import DEFAULT_RATE, OPEN_SHAPES, SHAPES, plan_shape
-from vanceqa.load.slo import EXIT_SLO_BREACH, load_slo
+from vanceqa.errors import UsageError
+from vanceqa.load.options import run_bound_s
+from vanceqa.load.outcome import (
+    EXIT_INCOMPLETE,
+    EXIT_OVERRUN,
+    EXIT_UNAVAILABLE,
+    EXIT_USAGE,
+    WITH_RESULTS,
+)
+from vanceqa.load.shapes import DEFAULT_SHAPE, LoadShape, plan_shape, shape_help, shape_names
+from vanceqa.load.slo import load_slo
 from vanceqa.load.units import (
     check_mock_faults,
     parse_think_time,
     parse_weights,
 )
+from vanceqa.mock.faults import FAULTS
 from vanceqa.mock.launcher import serve_mock
 from vanceqa.preflight import preflight
 from vanceqa.redact import redact_text
 from vanceqa.target import TargetConfig, add_target_arguments, clean_environment
-from vanceqa.units import parse_duration, parse_positive_duration, parse_rate_range
+from vanceqa.units import parse_duration, parse_positive_duration
 from vanceqa.workspace import target_from_args
 
-EXIT_INCOMPLETE = 1
 SLO_ENV = "VANCEQA_SLO"
-STOP_GRACE_S = 120.0  # beyond the run time: spawning, final reports, the HTML page
+TERM_GRACE_S = 10.0  # after SIGTERM, locust writes load.json; then it is killed
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_target_arguments(parser, skip=("strict",))
     parser.add_argument("-H", "--host", dest="base_url", help="same as --base-url (locust's name)")
     load = parser.add_argument_group("load")
-    load.add_argument("--shape", choices=SHAPES, default="smoke", help="load shape (default smoke)")
+    load.add_argument("--shape", choices=shape_names(), default=DEFAULT_SHAPE, help=shape_help())
     load.add_argument(
         "--rate", help="open models: requests/s for the whole run (open-ramp: FROM..TO)"
     )
@@ -78,7 +93,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="a fault for the mock, repeatable, e.g. stall=10s:1000ms or rate_limit=100",
+        help=FAULTS.option_help(),
     )
     mock.add_argument("--mock-workers", type=int, default=1, help="mock worker processes")
     dist = parser.add_argument_group("distributed (locust --master/--worker)")
@@ -100,8 +115,10 @@ def _slo_path(args: argparse.Namespace) -> str | None:
     return str(Path(text).resolve())
 
 
-def _validate(args: argparse.Namespace) -> tuple[float, str | None]:
-    """Check every option before starting anything; returns (run time, SLO path)."""
+def _validate(
+    args: argparse.Namespace, max_rps: float | None = None
+) -> tuple[LoadShape, str | None]:
+    """Check every option before starting anything; returns (the shape, SLO path)."""
     run_time = parse_positive_duration(args.run_time, what="--run-time") if args.run_time else None
     shape = plan_shape(
         args.shape,
@@ -109,6 +126,7 @@ def _validate(args: argparse.Namespace) -> tuple[float, str | None]:
         spawn_rate=args.spawn_rate,
         run_time_s=run_time,
         rate=args.rate,
+        max_rps=max_rps,
     )
     if args.weights:
         parse_weights(args.weights)
@@ -125,7 +143,7 @@ def _validate(args: argparse.Namespace) -> tuple[float, str | None]:
         raise UsageError("--master and --worker exclude each other")
     if args.processes and (args.master or args.worker):
         raise UsageError("--processes runs its own workers; drop --master/--worker")
-    return shape.run_time_s, _slo_path(args)
+    return shape, _slo_path(args)
 
 
 def _locustfile(args: argparse.Namespace) -> str:
@@ -170,20 +188,25 @@ def _environment(target: TargetConfig, slo: str | None) -> dict[str, str]:
 
 
 def _run_locust(cmd: list[str], env: dict[str, str], limit: float | None) -> int:
-    """Run locust; past `limit` seconds, interrupt it (it still writes its results)."""
+    """Run locust; past `limit` seconds (a last resort: locust ends its runs itself),
+    SIGTERM it, which makes it write load.json and quit, then kill it."""
     process = subprocess.Popen(cmd, env=env)
     try:
         try:
             return process.wait(timeout=limit)
         except subprocess.TimeoutExpired:
-            print("vanceqa load: error: locust overran its run time; stopping it", file=sys.stderr)
-            process.send_signal(signal.SIGINT)
+            print(
+                f"vanceqa load: error: locust was still running {limit:.0f}s after its start; "
+                "stopping it",
+                file=sys.stderr,
+            )
+            process.send_signal(signal.SIGTERM)  # no SIGINT: gevent prints a traceback
             try:
-                process.wait(timeout=60)
+                process.wait(timeout=TERM_GRACE_S)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-            return EXIT_INCOMPLETE
+            return EXIT_OVERRUN
     except KeyboardInterrupt:
         # The terminal sent SIGINT to locust too: let it write load.json, then stop.
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -194,15 +217,15 @@ def _run_locust(cmd: list[str], env: dict[str, str], limit: float | None) -> int
 
 
 def run(args: argparse.Namespace) -> int:
-    run_time, slo = _validate(args)
+    """`vanceqa load`: options checked, the target found and preflighted, locust run,
+    one exit code (see the module docstring and docs/load.md)."""
     if args.worker:  # the master holds the target, the shape and the SLOs
-        return _run_locust(_command(args, run_time, None), dict(os.environ), None)
+        _validate(args)
+        return _run_locust(_command(args, 0.0, None), dict(os.environ), None)
     target = target_from_args(args)
+    shape, slo = _validate(args, target.max_rps)
+    run_time = shape.run_time_s
     report_dir = resources.ensure_report_dir(args.report_dir)  # before any load, not after
-    if target.max_rps is not None and args.shape in OPEN_SHAPES:
-        peak = max(parse_rate_range(args.rate or DEFAULT_RATE))
-        if peak > target.max_rps:
-            raise UsageError(f"--rate {peak:g} req/s exceeds --max-rps {target.max_rps:g}")
     with contextlib.ExitStack() as stack:
         if target.starts_mock:
             mock = stack.enter_context(
@@ -217,12 +240,19 @@ def run(args: argparse.Namespace) -> int:
         started = time.time()
         cmd = _command(args, run_time, target.base_url)
         print(f"vanceqa load: {redact_text(' '.join(cmd), target.secrets)}", flush=True)
-        code = _run_locust(cmd, _environment(target, slo), run_time + STOP_GRACE_S)
+        if target.time_limit_s is not None:  # the run stops by then (see the plugin)
+            run_time = min(run_time, target.time_limit_s)
+        limit = run_bound_s(run_time, target.request_timeout_s)
+        code = _run_locust(cmd, _environment(target, slo), limit)
         fresh = result.is_file() and result.stat().st_mtime >= started - 1
-        if code in (0, EXIT_SLO_BREACH, EXIT_INCOMPLETE) and fresh:
+        if code in WITH_RESULTS and fresh:
             return code
-        if code in (TargetUnavailable.exit_code, UsageError.exit_code):
+        if code in (EXIT_USAGE, EXIT_UNAVAILABLE) and not fresh:
             return code
+        if code == EXIT_OVERRUN:
+            print(f"vanceqa load: error: locust was stopped before writing {result}",
+                  file=sys.stderr)  # fmt: skip
+            return EXIT_OVERRUN
         print(
             f"vanceqa load: error: locust exited with code {code} without writing {result}",
             file=sys.stderr,

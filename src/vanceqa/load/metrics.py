@@ -29,7 +29,11 @@ class _Counts:
     failures: int = 0
     throttled: int = 0
     dropped: int = 0
+    unanswered: int = 0  # failures with no HTTP answer at all (deadline, reset, TLS)
+    cut_off: int = 0  # in flight when the run ended: not requests, not failures
+    refused: int = 0  # never sent: the DELETE guard stopped them (not requests)
     reasons: Counter[str] = field(default_factory=Counter)
+    refusals: Counter[str] = field(default_factory=Counter)
     raw: hdr.SampleBuffer = field(default_factory=hdr.SampleBuffer)
     corrected: hdr.SampleBuffer = field(default_factory=hdr.SampleBuffer)
 
@@ -47,6 +51,7 @@ class Collector:
         self._current: dict[str, _Counts] = {}
         self.window: list[float] | None = None  # [first start, last end] of the load
         self.sent: Counter[str] = Counter()  # cumulative totals handed on, for the log
+        self.last_answer: float | None = None  # when the target last answered at all
 
     # -- the hot path ------------------------------------------------------------------
     def record(
@@ -57,8 +62,11 @@ class Collector:
         failure: str | None,
         throttled: bool,
         now: float,
+        answered: bool = True,
     ) -> None:
-        """One completed request: latency from its send and, if scheduled, from its slot."""
+        """One completed request: latency from its send and, if scheduled, from its slot.
+
+        `answered`: the target sent an HTTP answer (a failure may still be one)."""
         counts = self.ops.get(operation)
         if counts is None:
             counts = self.ops[operation] = _Counts()
@@ -73,6 +81,10 @@ class Collector:
         if corrected_us is not None:
             counts.corrected.samples.append(corrected_us)
             second.corrected.samples.append(corrected_us)
+        if answered:
+            self.last_answer = now
+        else:
+            counts.unanswered += 1
         if failure is not None:
             counts.failures += 1
             counts.reasons[failure] += 1
@@ -80,6 +92,21 @@ class Collector:
         elif throttled:
             counts.throttled += 1
             second.throttled += 1
+
+    def cut(self, operation: str) -> None:
+        """A request still waiting for its answer when the run stopped its user."""
+        counts = self.ops.get(operation)
+        if counts is None:
+            counts = self.ops[operation] = _Counts()
+        counts.cut_off += 1
+
+    def refuse(self, operation: str, reason: str) -> None:
+        """A request the DELETE guard kept from leaving the process."""
+        counts = self.ops.get(operation)
+        if counts is None:
+            counts = self.ops[operation] = _Counts()
+        counts.refused += 1
+        counts.refusals[reason] += 1
 
     def drop(self, operation: str, scheduled: float, count: int = 1) -> None:
         """A scheduled request that never started (no user free in time)."""
@@ -114,14 +141,18 @@ class Collector:
         """Everything since the last delta; seconds still running stay unless `final`."""
         ops: dict[str, Any] = {}
         for name, counts in self.ops.items():
-            if not (counts.requests or counts.dropped):
+            if not (counts.requests or counts.dropped or counts.refused or counts.cut_off):
                 continue
             ops[name] = {
                 "requests": counts.requests,
                 "failures": counts.failures,
                 "throttled": counts.throttled,
                 "dropped": counts.dropped,
+                "unanswered": counts.unanswered,
+                "cut_off": counts.cut_off,
+                "refused": counts.refused,
                 "reasons": dict(counts.reasons),
+                "refusals": dict(counts.refusals),
                 "raw": _encoded(counts.raw),
                 "corrected": _encoded(counts.corrected),
             }
@@ -153,7 +184,13 @@ class Collector:
         if final or self._second_key < current:  # the cached buckets were just sent
             self._second_key, self._current = -1, {}
         window = list(self.window) if self.window is not None else None
-        return {"ops": ops, "seconds": seconds, "window": window, "final": final}
+        return {
+            "ops": ops,
+            "seconds": seconds,
+            "window": window,
+            "final": final,
+            "last_answer": self.last_answer,
+        }
 
 
 def _encoded(buffer: hdr.SampleBuffer) -> bytes | None:
@@ -166,7 +203,11 @@ class _Totals:
     failures: int = 0
     throttled: int = 0
     dropped: int = 0
+    unanswered: int = 0
+    cut_off: int = 0
+    refused: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
+    refusals: Counter[str] = field(default_factory=Counter)
     raw: HdrHistogram = field(default_factory=hdr.new_histogram)
     corrected: HdrHistogram = field(default_factory=hdr.new_histogram)
 
@@ -175,7 +216,11 @@ class _Totals:
         self.failures += other.failures
         self.throttled += other.throttled
         self.dropped += other.dropped
+        self.unanswered += other.unanswered
+        self.cut_off += other.cut_off
+        self.refused += other.refused
         self.reasons.update(other.reasons)
+        self.refusals.update(other.refusals)
         self.raw.add(other.raw)
         self.corrected.add(other.corrected)
 
@@ -190,6 +235,7 @@ class Aggregate:
         self.seconds: dict[tuple[int, str], list[Any]] = {}
         self.window: list[float] | None = None
         self.deltas = 0
+        self.last_answer: float | None = None  # the latest answer of any process
 
     def add(self, delta: Delta) -> None:
         self.deltas += 1
@@ -199,7 +245,11 @@ class Aggregate:
             totals.failures += int(part["failures"])
             totals.throttled += int(part["throttled"])
             totals.dropped += int(part["dropped"])
+            totals.unanswered += int(part.get("unanswered", 0))
+            totals.cut_off += int(part.get("cut_off", 0))
+            totals.refused += int(part.get("refused", 0))
             totals.reasons.update({str(k): int(v) for k, v in part["reasons"].items()})
+            totals.refusals.update({str(k): int(v) for k, v in part.get("refusals", {}).items()})
             if part.get("raw"):
                 hdr.merge(totals.raw, part["raw"])
             if part.get("corrected"):
@@ -215,6 +265,9 @@ class Aggregate:
                 slot[4].append(raw)
             if corrected:
                 slot[5].append(corrected)
+        answered = delta.get("last_answer")
+        if answered is not None:
+            self.last_answer = max(self.last_answer or 0.0, float(answered))
         window = delta.get("window")
         if window:
             if self.window is None:
@@ -258,6 +311,10 @@ class Aggregate:
             "failures_by_reason": dict(totals.reasons.most_common()),
             "throttled": totals.throttled,
             "dropped": totals.dropped,
+            "unanswered": totals.unanswered,
+            "cut_off": totals.cut_off,
+            "refused": totals.refused,
+            "refused_by_reason": dict(totals.refusals.most_common()),
             "rps": round(requests / duration, 3) if duration > 0 else None,
             "error_rate": _ratio(totals.failures, requests),
             "throttled_rate": _ratio(totals.throttled, requests),

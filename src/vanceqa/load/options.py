@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from vanceqa import resources
-from vanceqa.load.shapes import SHAPES, ShapePlan, plan_shape
+from vanceqa.load.shapes import DEFAULT_SHAPE, LoadShape, plan_shape, shape_help, shape_names
 from vanceqa.load.units import parse_think_time, parse_weights
+from vanceqa.mock.faults import FAULTS
 from vanceqa.target import BUNDLED_MOCK_ENV, OPTIONS
 from vanceqa.units import parse_duration
 
@@ -23,15 +24,27 @@ MOCK_ENV = BUNDLED_MOCK_ENV  # the URL of a bundled mock `vanceqa load` started
 # Target options locust does not take: --host is locust's own; --strict judges checks.
 NOT_FOR_LOCUST = frozenset({"base_url", "strict"})
 
+# How long a run may take, whatever the target does (docs/load.md, "Every run ends").
+STOP_GRACE_S = 10.0  # past the run time: the users are stopped by then (in locust)
+START_UP_S = 20.0  # importing locust, starting a bundled mock, spawning
+WRAP_UP_S = 30.0  # workers' last numbers (15 s at most), the verdicts, load.json, load.html
+
+
+def run_bound_s(run_time_s: float, request_timeout_s: float) -> float:
+    """Seconds after which `vanceqa load` stops locust as a last resort: the start, the
+    preflight (one request per token, each within its deadline), the run, the grace
+    and the wrap-up. A run normally ends a second or two after its run time."""
+    return START_UP_S + 2 * request_timeout_s + run_time_s + STOP_GRACE_S + WRAP_UP_S
+
 
 def add_options(parser: Any) -> None:
     """Our options, on `locust` itself too; each also read from its VANCEQA_* variable."""
     parser.add_argument(
         "--shape",
-        choices=SHAPES,
-        default="smoke",
+        choices=shape_names(),
+        default=DEFAULT_SHAPE,
         env_var="VANCEQA_SHAPE",
-        help="load shape: smoke, ramp, spike, soak, open, open-ramp",
+        help=shape_help(),
     )
     parser.add_argument(
         "--rate",
@@ -81,7 +94,7 @@ def add_options(parser: Any) -> None:
         "--mock-fault",
         action="append",
         default=[],
-        help="with no --host: a fault for the bundled mock, e.g. stall=10s:1s",
+        help=FAULTS.option_help(),
     )
     parser.add_argument(
         "--bundled-mock",
@@ -94,7 +107,7 @@ def add_options(parser: Any) -> None:
 
 @dataclass(frozen=True)
 class LoadOptions:
-    shape: ShapePlan
+    shape: LoadShape
     slo_path: str | None
     report_dir: str
     seed: int | None
@@ -103,7 +116,7 @@ class LoadOptions:
     max_lateness: float
 
     @classmethod
-    def from_parsed(cls, options: Any, shape: ShapePlan | None = None) -> LoadOptions:
+    def from_parsed(cls, options: Any, shape: LoadShape | None = None) -> LoadOptions:
         slo = options.slo
         if slo is None:
             slo = str(resources.slo_path())

@@ -5,13 +5,22 @@ target, the contract check, the `Collector` of this process and, on the master (
 lone process), the `Aggregate` of all of them. The life of a run:
 
     init            parse our options; master: find or start the target, preflight, SLO
-    test_start      reset; master: tell each worker its share of the open model
+    test_start      reset; master: tell each worker its share of the open model (and
+                    of --max-rps); master or lone process: arm the run's deadline
     spawning_complete   open model: start the arrival schedule
-    request         record every response into the Collector (HDR, reasons, 429s)
+    request         record every response into the Collector (HDR, reasons, 429s,
+                    unanswered requests, refused DELETEs)
     report_to_master / worker_report   deltas from workers, merged on the master
     test_stop       master: ask every worker for its last delta and wait for it
     quitting        master: judge the SLOs, write load.json, set the exit code
     quit            print the summary (after locust's own tables)
+
+Every run ends on time: the shape ends at the run time and locust stops the users,
+cutting off the requests in flight (recorded as such). Should the run still be going
+`STOP_GRACE_S` later (a task that outlives the stop, a slow listener), the deadline
+greenlet kills the users and load.json says the run overran (exit 5); should even that
+not end it (a user that survives a kill), it writes load.json and ends the process
+`STOP_GRACE_S` after that.
 """
 
 from __future__ import annotations
@@ -33,10 +42,12 @@ from vanceqa.client import TargetClient
 from vanceqa.errors import UsageError
 from vanceqa.load import report
 from vanceqa.load.metrics import Aggregate, Collector
-from vanceqa.load.options import LoadOptions, add_options
+from vanceqa.load.options import STOP_GRACE_S, LoadOptions, add_options
+from vanceqa.load.outcome import EXIT_OVERRUN
 from vanceqa.load.shapes import shape_from_json
 from vanceqa.load.slo import evaluate, load_slo
 from vanceqa.load.state import LoadState, state_of
+from vanceqa.load.users import NoAnswer, Refused
 from vanceqa.preflight import preflight
 from vanceqa.redact import redact_text
 from vanceqa.resources import ensure_report_dir
@@ -99,6 +110,7 @@ def on_init(environment: Any, **_: Any) -> None:
         if not environment.host:
             environment.host = os.environ[ENV["base_url"]]
         state.configure()
+        state.options.shape.check(state.target.max_rps)  # also under plain locust
         if state.options.slo_path:
             state.slo = load_slo(state.options.slo_path, state.contract.operation_ids())
         if runner is not None and not state.user_classes():  # None: run_single_user
@@ -126,8 +138,17 @@ class VanceqaShape(LoadTestShape):
         state = state_of(self.runner.environment)
         if state.options is None:
             return None
-        wanted = state.options.shape.at(time.perf_counter() - float(self.start_time))
+        elapsed = time.perf_counter() - float(self.start_time)
+        limit = state.target.time_limit_s
+        if limit is not None and elapsed >= limit < state.options.shape.run_time_s:
+            state.stopped_early = (
+                f"stopped by --time-limit {limit:g}s, before its run time "
+                f"{state.options.shape.run_time_s:g}s"
+            )
+            return None
+        wanted = state.options.shape.at(elapsed)
         if wanted is None:
+            state.shape_ended = True  # the shape's own end, early or at its run time
             return None
         users, spawn_rate = wanted
         return users, spawn_rate, state.user_classes()
@@ -144,7 +165,7 @@ def on_test_start(environment: Any, **_: Any) -> None:
     state.aggregate = Aggregate(state.contract.operation_ids())
     state.finals, state.waiting = set(), set()
     state.document, state.aborted, state.exit_code = None, None, None
-    state.stopped_early = None
+    state.stopped_early, state.overrun, state.shape_ended = None, None, False
     state.started_at, state.stopped_at = time.time(), None
     state.known_ids, state.admin_ids = [], []
     state.users = {}
@@ -158,20 +179,27 @@ def on_test_start(environment: Any, **_: Any) -> None:
                 "vanceqa_plan", {"index": index, "count": len(clients), "shape": shape}, client_id
             )
     elif state.is_local:
-        state.share, state.workers = (0, 1), 1
+        state.set_share(0, 1)
+        state.workers = 1
     if not state.is_master:
         state.open_dispatcher()
         if state.dispatcher is None:
             state.collector.open_window(state.started_at)
     if environment.runner is not None and not state.is_worker:
         state.background = gevent.spawn(_watch, state)
+        assert state.options is not None
+        run_time = state.options.shape.run_time_s
+        if state.target.time_limit_s is not None:
+            run_time = min(run_time, state.target.time_limit_s)
+        limit = run_time + STOP_GRACE_S
+        state.deadline = gevent.spawn_later(limit, _overran, state, limit)
 
 
 def _on_plan(environment: Any, msg: Any, **_: Any) -> None:
     """Worker: its share of the open model, and the shape as the master resolved it
     (locust sends workers our options, but not the master's -u, -r and -t)."""
     state = state_of(environment)
-    state.share = (int(msg.data["index"]), int(msg.data["count"]))
+    state.set_share(int(msg.data["index"]), int(msg.data["count"]))
     state.planned_shape = shape_from_json(msg.data["shape"])
 
 
@@ -195,6 +223,9 @@ def on_request(
     **_: Any,
 ) -> None:
     state = _ENVIRONMENT["env"].vanceqa
+    if isinstance(exception, Refused):  # never sent: not a request, not a latency
+        state.collector.refuse(name, str(exception))
+        return
     latency_us = int(response_time * 1000.0)
     corrected_us = None
     if context:
@@ -207,11 +238,14 @@ def on_request(
         failure = _reason(exception)
     elif response is not None and response.status_code == 429:
         throttled = True
-    state.collector.record(name, latency_us, corrected_us, failure, throttled, time.time())
+    answered = not isinstance(exception, NoAnswer)
+    state.collector.record(
+        name, latency_us, corrected_us, failure, throttled, time.time(), answered
+    )
 
 
 def _reason(exception: BaseException) -> str:
-    if isinstance(exception, locust.exception.CatchResponseError):
+    if isinstance(exception, locust.exception.CatchResponseError | NoAnswer):
         return str(exception)
     text = str(exception)
     return f"{type(exception).__name__}: {text}" if text else type(exception).__name__
@@ -278,6 +312,9 @@ def on_test_stop(environment: Any, **_: Any) -> None:
     if state.background is not None:
         state.background.kill(block=False)
         state.background = None
+    if state.deadline is not None:
+        state.deadline.kill(block=False)
+        state.deadline = None
     if state.is_master:
         _collect_finals(state)
         return
@@ -303,6 +340,45 @@ def _collect_finals(state: LoadState) -> None:
         )
 
 
+def _overran(state: LoadState, limit: float) -> None:
+    """The run is still going `STOP_GRACE_S` past its run time: stop it now."""
+    if state.stopped_at is not None:
+        return
+    runner = state.runner
+    state.overrun = (
+        f"still running {limit:.0f}s after the start (run time "
+        f"{limit - STOP_GRACE_S:g}s); stopped by the run's deadline"
+    )
+    log.error("vanceqa: the run overran: %s", state.overrun)
+    if runner.state in ("spawning", "running"):
+        gevent.spawn(runner.quit)
+    else:  # stuck stopping (users ignoring the stop): cut them off
+        runner.user_greenlets.kill(block=False)
+    gevent.sleep(STOP_GRACE_S)
+    # Still here, so test_stop never came: users that survive even a kill. End the
+    # process with what was measured rather than never.
+    log.error("vanceqa: the users did not stop; ending the process")
+    _close_books(state)
+    state.finish()
+    if state.document is not None:
+        print(redact_text("\n".join(report.summary_lines(state.document)), state.secrets))
+    state.mock_stack.close()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(state.exit_code if state.exit_code is not None else EXIT_OVERRUN)
+
+
+def _close_books(state: LoadState) -> None:
+    """test_stop's bookkeeping, for a stop that never completed."""
+    if state.stopped_at is not None:
+        return
+    state.stopped_at = time.time()
+    if not state.is_master:
+        _stop_local(state)
+    if state.is_local:
+        state.aggregate.add(state.collector.delta(final=True))
+
+
 def _watch(state: LoadState) -> None:
     """Master or lone process: note the user count each second, fold local deltas, and
     abort on an SLO breach if the SLO file asks for it."""
@@ -316,6 +392,8 @@ def _watch(state: LoadState) -> None:
             continue
         if state.is_local:
             state.aggregate.add(state.collector.delta())
+        if state.options is not None:
+            state.options.shape.observe(state.aggregate)
         slo = state.slo
         if slo is None or not slo.aborts or state.started_at is None:
             continue
@@ -339,7 +417,15 @@ def on_quitting(environment: Any, **_: Any) -> None:
         return
     try:
         if state.started_at is not None and state.stopped_at is None:
-            environment.runner.stop()  # interrupted (Ctrl-C): stop, collect, then judge
+            # Interrupted (Ctrl-C, SIGTERM): stop, collect, then judge; users that will
+            # not stop are given up on after STOP_GRACE_S, keeping what was measured.
+            with gevent.Timeout(STOP_GRACE_S, False):
+                environment.runner.stop()
+            if state.stopped_at is None:
+                state.overrun = state.overrun or (
+                    f"the users did not stop within {STOP_GRACE_S:g}s of the interruption"
+                )
+                _close_books(state)
         state.finish()
     finally:
         state.mock_stack.close()

@@ -13,7 +13,7 @@ import orjson
 
 from vanceqa import __version__
 from vanceqa.load.metrics import OVERALL, Aggregate
-from vanceqa.load.shapes import ShapePlan
+from vanceqa.load.shapes import LoadShape
 from vanceqa.load.slo import SLO, Verdict, format_value
 from vanceqa.redact import redact_text
 
@@ -28,7 +28,7 @@ def iso(timestamp: float) -> str:
 def build_document(
     *,
     aggregate: Aggregate,
-    shape: ShapePlan,
+    shape: LoadShape,
     base_url: str,
     mock: bool,
     started_at: float,
@@ -40,6 +40,9 @@ def build_document(
     exit_code: int,
     aborted: str | None = None,
     stopped_early: str | None = None,
+    overrun: str | None = None,
+    stopped_answering: str | None = None,
+    connection: dict[str, Any] | None = None,
     locust_version: str | None = None,
     users: dict[int, int] | None = None,
 ) -> dict[str, Any]:
@@ -56,7 +59,12 @@ def build_document(
     assert overall is not None
     return {
         "format": FORMAT,
-        "target": {"base_url": base_url, "mock": mock},
+        "target": {
+            "base_url": base_url,
+            "mock": mock,
+            "insecure": connection is not None and connection.get("tls_verified") is False,
+        },
+        "connection": connection or {},
         "started_at": iso(started_at),
         "duration_s": round(duration_s, 3),
         "seed": seed,
@@ -78,6 +86,8 @@ def build_document(
         },
         "aborted": aborted,
         "stopped_early": stopped_early,
+        "overrun": overrun,
+        "stopped_answering": stopped_answering,
         "exit_code": exit_code,
     }
 
@@ -114,6 +124,8 @@ def summary_lines(document: dict[str, Any]) -> list[str]:
     where = document["target"]["base_url"] + (
         " (bundled mock)" if document["target"]["mock"] else ""
     )
+    if document["target"].get("insecure"):
+        where += " (TLS certificates NOT verified: --insecure)"
     lines = [
         f"vanceqa load: {shape['name']}{rate}, {shape['users']} users, "
         f"{document['duration_s']:.1f}s against {where}, {document['workers']} worker process(es)",
@@ -144,9 +156,14 @@ def summary_lines(document: dict[str, Any]) -> list[str]:
             )
             lines.append(head + cells)
     for name, entry in rows:
+        if name == "overall":
+            continue
         for reason, count in entry["failures_by_reason"].items():
-            if name != "overall":
-                lines.append(f"  failure {name}: {count} x {reason}")
+            lines.append(f"  failure {name}: {count} x {reason}")
+        for reason, count in entry.get("refused_by_reason", {}).items():
+            lines.append(f"  refused {name}: {count} x {reason}")
+        if entry.get("cut_off"):
+            lines.append(f"  cut off {name}: {entry['cut_off']} still waiting when the run ended")
     slo = document["slo"]
     if slo["file"]:
         verdict = "passed" if slo["passed"] else "BREACHED"
@@ -157,6 +174,10 @@ def summary_lines(document: dict[str, Any]) -> list[str]:
         lines.append(f"aborted early: {document['aborted']}")
     if document.get("stopped_early"):
         lines.append(f"incomplete: {document['stopped_early']}")
+    if document.get("overrun"):
+        lines.append(f"overran: {document['overrun']}")
+    if document.get("stopped_answering"):
+        lines.append(f"stopped: {document['stopped_answering']}")
     lines.append(f"exit code {document['exit_code']}")
     return lines
 

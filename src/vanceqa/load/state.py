@@ -23,20 +23,21 @@ from vanceqa.contract import default_contract
 from vanceqa.errors import UsageError
 from vanceqa.load import report
 from vanceqa.load.dispatch import Dispatcher
-from vanceqa.load.metrics import OVERALL, Aggregate, Collector
+from vanceqa.load.exchange import Route
+from vanceqa.load.metrics import Aggregate, Collector
 from vanceqa.load.options import LoadOptions
+from vanceqa.load.outcome import judge
 from vanceqa.load.schedule import ArrivalSchedule
-from vanceqa.load.shapes import ShapePlan
-from vanceqa.load.slo import EXIT_SLO_BREACH, SLO, evaluate
+from vanceqa.load.shapes import LoadShape, OpenShape
+from vanceqa.load.slo import SLO, evaluate
 from vanceqa.load.units import check_mock_faults
 from vanceqa.load.validation import ResponseCheck
 from vanceqa.mock.launcher import MockServer, serve_mock
+from vanceqa.pacing import Pacer
 from vanceqa.paths import LIST_PATH
 from vanceqa.target import OPTIONS, TargetConfig
 
 log = logging.getLogger("vanceqa.load")
-
-EXIT_INCOMPLETE = 1  # the run measured nothing (or crashed): no verdict
 
 
 class LoadState:
@@ -49,8 +50,10 @@ class LoadState:
         self.collector = Collector()
         self.aggregate = Aggregate(self.contract.operation_ids())
         self.options: LoadOptions | None = None
-        self.planned_shape: ShapePlan | None = None  # a worker's, from the master
+        self.planned_shape: LoadShape | None = None  # a worker's, from the master
         self.target = TargetConfig()
+        self.route: Route | None = None  # TLS, proxy, headers: shared by every user
+        self.pacer = Pacer(None)
         self.base_url = ""
         self.is_mock = False
         self.slo: SLO | None = None
@@ -70,6 +73,9 @@ class LoadState:
         self.waiting: set[str] = set()
         self.aborted: str | None = None  # an SLO breach stopped the run
         self.stopped_early: str | None = None  # something else did (Ctrl-C, the web UI)
+        self.overrun: str | None = None  # the run's deadline had to stop it
+        self.shape_ended = False  # the shape ended the run itself (not an interruption)
+        self.deadline: gevent.Greenlet[..., Any] | None = None
         self.document: dict[str, Any] | None = None
         self.exit_code: int | None = None
         self.background: gevent.Greenlet[..., Any] | None = None
@@ -105,6 +111,7 @@ class LoadState:
         options["base_url"] = self.environment.host
         options["bundled_mock"] = parsed.bundled_mock
         self.target = TargetConfig.from_sources(options)
+        self.route = Route.of(self.target)
         self.base_url = self.target.base_url or ""
         self.is_mock = self.target.bundled_mock
         index = max(getattr(self.runner, "worker_index", 0), 0)
@@ -112,6 +119,17 @@ class LoadState:
             f"{self.options.seed}/{index}" if self.options.seed is not None else None
         )
         self.delete_queue = []
+        self.set_share(*self.share)  # the pacer follows this target's --max-rps
+
+    def set_share(self, index: int, count: int) -> None:
+        """This process's part of the open model and of --max-rps (a ceiling for all)."""
+        self.share = (index, count)
+        rate = self.target.max_rps
+        self.pacer = Pacer(rate / count if rate else None, sleep=gevent.sleep)
+
+    def pace(self) -> None:
+        """Wait for this request's turn under --max-rps (no wait without one)."""
+        self.pacer()
 
     def enabled(self, scenario: str) -> bool:
         assert self.options is not None
@@ -201,7 +219,7 @@ class LoadState:
     def open_dispatcher(self) -> None:
         assert self.options is not None
         shape = self.options.shape
-        if not shape.open_model:
+        if not isinstance(shape, OpenShape):
             self.dispatcher = None
             return
         pools = [c for c in self.environment.user_classes if getattr(c, "model", "") == "open"]
@@ -210,8 +228,6 @@ class LoadState:
         weights = {s: (w if self.enabled(s) else 0.0) for s, w in self.options.weights.items()}
         choices = pools[0].choices(weights)
         index, count = self.share
-        assert shape.rate_from is not None
-        assert shape.rate_to is not None
         schedule = ArrivalSchedule(shape.rate_from, shape.rate_to, shape.run_time_s, index, count)
         self.dispatcher = Dispatcher(
             schedule, choices, self.collector, self.rng, self.options.max_lateness
@@ -225,20 +241,26 @@ class LoadState:
         end = self.stopped_at or time.time()
         duration = self.aggregate.duration_s(fallback=end - self.started_at)
         verdicts = evaluate(self.slo, self.aggregate, duration) if self.slo else []
-        overall = self.aggregate.totals(OVERALL)
-        measured = overall is not None and (overall.requests or overall.dropped)
         planned = self.options.shape.run_time_s
-        if not self.aborted and end - self.started_at < planned * 0.9 - 1:
+        if (
+            not (self.aborted or self.overrun or self.shape_ended or self.stopped_early)
+            and end - self.started_at < planned * 0.9 - 1
+        ):
             self.stopped_early = (
                 f"stopped after {end - self.started_at:.1f}s of {planned:g}s (interrupted)"
             )
-        if not measured:
-            code = EXIT_INCOMPLETE
-            log.error("vanceqa: the run completed no request; there is nothing to judge")
-        elif self.aborted or not all(v.passed for v in verdicts):
-            code = EXIT_SLO_BREACH
-        else:
-            code = 0
+        outcome = judge(
+            self.aggregate,
+            verdicts,
+            end=end,
+            duration_s=end - self.started_at,
+            request_timeout_s=self.target.request_timeout_s,
+            aborted=self.aborted,
+            overrun=self.overrun,
+        )
+        if outcome.message:
+            log.error("vanceqa: %s", outcome.message)
+        assert self.route is not None
         self.document = report.build_document(
             aggregate=self.aggregate,
             shape=self.options.shape,
@@ -250,15 +272,18 @@ class LoadState:
             workers=self.workers,
             slo=self.slo,
             verdicts=verdicts,
-            exit_code=code,
+            exit_code=outcome.exit_code,
             aborted=self.aborted,
             stopped_early=self.stopped_early,
+            overrun=self.overrun,
+            stopped_answering=outcome.stopped_answering,
+            connection=self.route.describe(),
             locust_version=locust.__version__,
             users=self.users,
         )
         path = report.write_document(self.document, self.options.report_dir, self.secrets)
-        self.exit_code = code
-        self.environment.process_exit_code = code
+        self.exit_code = outcome.exit_code
+        self.environment.process_exit_code = outcome.exit_code
         log.info("vanceqa: wrote %s", path)
 
 

@@ -4,6 +4,12 @@
 and marks it a locust failure with a clear reason when the response breaks the
 contract (see `validation`). `OpenLoopUser` sends one request per scheduled arrival.
 The concrete scenarios live in loadtests/locustfile.py. Imports locust.
+
+Every request goes through `ContractUser.call` and its `exchange.Connection`: the
+DELETE guard, the request deadline, the body cap, TLS verification, the proxy, the
+user's headers and `--max-rps` hold for each one. There is deliberately no
+`self.client` (locust's FastHttpSession verifies no certificate by default and knows
+none of these promises): a scenario sends with `self.call`.
 """
 
 from __future__ import annotations
@@ -13,11 +19,12 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import orjson
-from locust import task
-from locust.contrib.fasthttp import FAILURE_EXCEPTIONS, FastHttpUser
+from gevent import GreenletExit
+from locust import User, task
 from locust.exception import CatchResponseError, StopUser
 
 from vanceqa.load.dispatch import Choice
+from vanceqa.load.exchange import Connection, Reply, oversized
 
 if TYPE_CHECKING:
     from vanceqa.load.state import LoadState
@@ -26,8 +33,16 @@ OK: frozenset[int] = frozenset({200})
 _IDS_CACHE_LIMIT = 64
 
 
-class ContractUser(FastHttpUser):
-    """A user whose every request is checked against the contract."""
+class Refused(Exception):
+    """The DELETE guard kept this request from leaving the process (reading 14)."""
+
+
+class NoAnswer(Exception):
+    """The target sent no (complete) answer: deadline, reset, TLS, cut off by the end."""
+
+
+class ContractUser(User):
+    """A user whose every request is guarded, bounded and checked against the contract."""
 
     abstract = True
     scenario: ClassVar[str] = ""  # "browse" | "admin" | "delete": its weight in --weights
@@ -37,12 +52,15 @@ class ContractUser(FastHttpUser):
         super().__init__(environment)
         self.state: LoadState = environment.vanceqa
         target = self.state.target
-        # No Accept header: leaving it out must give JSON (reading 9), and every header
-        # costs the load generator a little on each request.
-        self.headers = {"Authorization": target.api_token or ""}
-        self.admin_headers = {"Authorization": target.admin_token or ""}
+        route = self.state.route
+        self.connection = Connection(route)
+        # No Accept header: leaving it out must give JSON (reading 9).
+        self.headers = route.request_headers(target.api_token)
+        self.admin_headers = route.request_headers(target.admin_token)
+        self.max_body = target.max_body
         self.check = self.state.check
         self.rng = self.state.rng
+        self._fire = environment.events.request.fire
         options = self.state.options
         self.think_time = options.think_time if options is not None else (0.0, 0.0)
         # a kitten may vanish under a concurrent DELETE: then 404 and 410 are fine answers
@@ -57,6 +75,9 @@ class ContractUser(FastHttpUser):
         low, high = self.think_time
         return low if low == high else self.rng.uniform(low, high)
 
+    def on_stop(self) -> None:
+        self.connection.close()
+
     def call(
         self,
         operation: str,
@@ -65,58 +86,66 @@ class ContractUser(FastHttpUser):
         method: str = "GET",
         admin: bool = False,
         expected: Collection[int] = OK,
-    ) -> Any:
-        """Send one request, judge it, report it to locust once; returns the response.
+    ) -> Reply:
+        """Send one request (`path` below the base URL), judge it, report it to locust
+        once; returns the reply. Timed as locust times: from the send to the body's end.
 
-        This is `FastHttpSession.request` with a verdict of our own and without what we
-        do not use (a context manager per request, header copies, cookie and redirect
-        options): on the hot path it saves more than the contract check costs. The
-        timing is locust's: from just before the send to the end of the body.
+        A user stopped mid-request (the run ended) counts it as cut off (not a request:
+        its answer may have been a millisecond away), then stops.
         """
-        session: Any = self.client
-        url = f"{session.base_url}{path}"
         headers = self.admin_headers if admin else self.headers
+        self.state.pace()
         start_time = time.time()
         started = time.perf_counter()
-        response = session._send_request_safe_mode(method, url, headers=headers)
-        exception: BaseException | None = None
         try:
-            body: bytes = response.content or b""
-        except FAILURE_EXCEPTIONS as exc:  # the answer broke off
-            body, exception = b"", exc
+            reply = self.connection.send(method, path, headers)
+        except GreenletExit:
+            self.state.collector.cut(operation)
+            raise
+        self._report(operation, method, path, reply, start_time, started, expected)
+        return reply
+
+    def _report(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        reply: Reply,
+        start_time: float,
+        started: float,
+        expected: Collection[int] = OK,
+    ) -> None:
         elapsed_ms = (time.perf_counter() - started) * 1000.0
-        if exception is None:
-            status = response.status_code
-            if status:
-                reason = self.check.failure(
-                    operation,
-                    status,
-                    response.headers.get("content-type") if response.headers else None,
-                    body,
-                    expected,
-                )
-                if reason is not None:
-                    exception = CatchResponseError(reason)
-            else:  # no answer at all: keep the transport's own error
-                exception = getattr(response, "error", None) or ConnectionError("no response")
-        session.request_event.fire(
+        exception: Exception | None = None
+        if reply.refused is not None:
+            exception = Refused(reply.refused)
+        elif reply.failure is not None:
+            exception = NoAnswer(reply.failure)
+        elif reply.oversized:
+            exception = CatchResponseError(oversized(self.max_body))
+        else:
+            reason = self.check.failure(
+                operation, reply.status, reply.content_type, reply.body, expected
+            )
+            if reason is not None:
+                exception = CatchResponseError(reason)
+        self._fire(
             request_type=method,
             name=operation,
             response_time=elapsed_ms,
-            response_length=len(body),
-            response=response,
+            response_length=len(reply.body),
+            response=reply,
             context=self.context(),
             exception=exception,
             start_time=start_time,
-            url=url,
+            url=self.connection.url(path),
         )
-        return response
 
-    def ids_in(self, response: Any) -> list[int]:
+    def ids_in(self, reply: Reply) -> list[int]:
         """The kitten ids in a list response (empty unless it was a valid 200)."""
-        if response.status_code != 200 or not response.content:
+        if reply.status != 200 or not reply.body or reply.oversized:
             return []
-        body: bytes = response.content
+        body = reply.body
         cache = self.state.ids_cache
         ids = cache.get(body)
         if ids is None:

@@ -68,7 +68,7 @@ def load(
             expected_s=run_time + 8,
             timeout_s=run_time + 300,
             ok_codes=(0, EXIT_SLO_BREACH),
-            meanings={EXIT_SLO_BREACH: "SLO breached", 3: "target unavailable"},
+            meanings={EXIT_SLO_BREACH: "SLO breached", 3: "target unavailable", 5: "overran"},
         )
     ]
 

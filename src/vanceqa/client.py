@@ -134,6 +134,8 @@ class TargetClient:
         self._lock = threading.Lock()
         self._silent = 0
         self._http = http_client(target, transport=transport)
+        self._transport = transport
+        self._one_shot: httpx.Client | None = None  # see _transmit
         self._pool: ThreadPoolExecutor | None = None
 
     @property
@@ -144,6 +146,8 @@ class TargetClient:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
         self._http.close()
+        if self._one_shot is not None:
+            self._one_shot.close()
 
     # -- side by side ------------------------------------------------------------------
     def submit(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> Future[R]:
@@ -283,18 +287,27 @@ class TargetClient:
         return exchange
 
     def _transmit(self, request: httpx.Request) -> httpx.Response:
-        """Send; once more on a new connection if a kept-alive one died under the request.
+        """Send, so that a kept-alive connection dying under a request costs no answer.
 
         Proxies and gateways close idle connections without saying so (tinyproxy closes
         every one after its answer): a request sent on such a connection as it closes gets
-        no answer at all. RFC 9112 9.3.1 lets a client retry an idempotent request then.
+        no answer at all. An idempotent request is then sent once more on a new connection
+        (RFC 9112 9.3.1); any other (POST, PATCH) is never sent twice, so it goes on a new
+        connection of its own, closed after its answer.
         """
+        if request.method not in IDEMPOTENT:
+            request.headers["Connection"] = "close"
+            return self._fresh_connections().send(request, stream=True)
         try:
             return self._http.send(request, stream=True)
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
-            if request.method not in IDEMPOTENT:
-                raise
             return self._http.send(request, stream=True)
+
+    def _fresh_connections(self) -> httpx.Client:
+        with self._lock:
+            if self._one_shot is None:
+                self._one_shot = http_client(self.target, transport=self._transport)
+            return self._one_shot
 
     def _explain(self, exc: httpx.TransportError, limit: float) -> str:
         if isinstance(exc, httpx.TimeoutException):

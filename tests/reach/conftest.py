@@ -28,7 +28,10 @@ ENTRY_TIMEOUT_S = 300
 # coverage, which goes through the same client) with the quick Hypothesis profile;
 # `vanceqa run` runs everything.
 CHECKS = "auth or generated"
-ENTRY_POINTS = ("check", "pytest", "docs", "run")
+ENTRY_POINTS = ("check", "pytest", "docs", "load", "run")
+# A short, gentle load: the subject is how requests reach the target, not capacity, so no
+# SLO judges it (a busy test machine must not fail it).
+LOAD = ["--rate", "5", "--run-time", "2s", "--slo", "none"]
 HIDDEN_IDS = tuple(k.id for k in load_dataset().kittens if k.hidden and not k.removed)
 
 
@@ -93,9 +96,12 @@ def entry_command(entry: str, report_dir: Path, target: Sequence[str]) -> list[s
                 "--hypothesis-seed=1", *quick, *target]  # fmt: skip
     if entry == "docs":
         return [*vanceqa, "docs", "examples", "--report-dir", str(report_dir), *target]
+    if entry == "load":
+        return [*vanceqa, "load", "--report-dir", str(report_dir), "--seed", "1",
+                "--shape", "open", *LOAD, *target]  # fmt: skip
     if entry == "run":
-        return [*vanceqa, "run", "--skip", "load", "--report-dir", str(report_dir),
-                "--seed", "1", *target]  # fmt: skip
+        return [*vanceqa, "run", "--report-dir", str(report_dir), "--seed", "1", *LOAD,
+                *target]  # fmt: skip
     raise AssertionError(entry)
 
 
@@ -149,6 +155,10 @@ def assert_passed(entry: str, result: subprocess.CompletedProcess[str], report_d
         document = json.loads((report_dir / "docs.json").read_text())
         assert document["examples_summary"]["passed"] >= 1
         assert document["examples_summary"]["failed"] == 0
+    if entry in ("load", "run"):
+        document = json.loads((report_dir / "load.json").read_text())
+        assert document["overall"]["requests"] >= 3
+        assert document["overall"]["failures"] == 0, document["overall"]
 
 
 # -- a real forward proxy -----------------------------------------------------------------

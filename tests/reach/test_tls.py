@@ -72,16 +72,12 @@ def test_trusted_with_ca_bundle_and_client_certificate(
     assert answered(mtls_server) >= 2, "the requests did not reach the TLS server"
 
 
-@pytest.mark.parametrize("entry", [*ENTRY_POINTS, "load"])
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
 def test_an_untrusted_certificate_stops_with_exit_3_naming_it(
     entry: str, https_server: MockServer, tmp_path: Path
 ) -> None:
     options = staging_args(https_server.base_url)
-    if entry == "load":  # its preflight, before any locust process starts
-        command = ["load", "--report-dir", str(tmp_path / "reports"), "--run-time", "2s"]
-        result = run_vanceqa(command + options, tmp_path)
-    else:
-        result = run_entry(entry, tmp_path / "reports", options, cwd=tmp_path)
+    result = run_entry(entry, tmp_path / "reports", options, cwd=tmp_path)
     assert result.returncode == 3, output(result)
     said = result.stdout + result.stderr
     assert "TLS certificate is not trusted" in said, output(result)
@@ -141,6 +137,7 @@ def test_insecure_is_stated_in_every_report_and_summary(
     docs = json.loads((reports / "docs.json").read_text())
     assert docs["examples_summary"]["target"]["insecure"] is True
     assert json.loads((reports / "run.json").read_text())["target"]["insecure"] is True
+    assert json.loads((reports / "load.json").read_text())["target"]["insecure"] is True
     assert INSECURE_NOTE in html.unescape((reports / "index.html").read_text())
     assert INSECURE_NOTE in (reports / "logs" / "check.log").read_text()
     assert INSECURE_NOTE in (reports / "logs" / "docs-examples.log").read_text()
@@ -155,17 +152,3 @@ def test_a_verified_run_says_nothing_of_insecure(
     assert_passed("check", result, reports)
     assert json.loads((reports / "conformance.json").read_text())["target"]["insecure"] is False
     assert "NOT verified" not in result.stdout
-
-
-def run_vanceqa(args: list[str], cwd: Path):  # type: ignore[no-untyped-def]
-    import subprocess
-    import sys
-
-    return subprocess.run(
-        [sys.executable, "-m", "vanceqa", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=cwd,
-        env=clean_env(),
-    )

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +82,48 @@ def test_destructive_needs_ids_to_delete() -> None:
 def test_bad_values_are_usage_errors(argv: list[str], env: dict[str, str], message: str) -> None:
     with pytest.raises(UsageError, match=message):
         TargetConfig.from_sources(vars(parse(argv)), env)
+
+
+ENTRY_POINTS = {
+    "check": ["-m", "vanceqa", "check"],
+    "run": ["-m", "vanceqa", "run"],
+    "load": ["-m", "vanceqa", "load", "-t", "2s"],
+    "docs examples": ["-m", "vanceqa", "docs", "examples"],
+    "pytest": ["-m", "pytest", "-p", "no:cacheprovider", "-q", "CONFORMANCE"],
+    "locust": ["-m", "locust", "-f", "LOCUSTFILE", "--headless", "-t", "2s"],
+}
+
+
+@pytest.mark.parametrize("entry", sorted(ENTRY_POINTS))
+@pytest.mark.parametrize(
+    ("options", "env", "message"),
+    [
+        (["--max-rps", "nan"], {}, "--max-rps must be a positive, finite number"),
+        (["--max-rps", "inf"], {}, "--max-rps must be a positive, finite number"),
+        ([], {"VANCEQA_MAX_RPS": "nan"}, "VANCEQA_MAX_RPS must be a positive, finite number"),
+        (["--hidden-id", "-1"], {}, "--hidden-id must be positive integers"),
+    ],
+    ids=["nan", "inf", "env-nan", "negative-id"],
+)
+def test_every_entry_point_refuses_a_bad_target_option_before_starting(
+    entry: str, options: list[str], env: dict[str, str], message: str, tmp_path: Path
+) -> None:
+    """One parse for every entry point (issue 9.4): the same refusal, a usage error (exit 2;
+    plain pytest's own code for one is 4), nothing run."""
+    from vanceqa.resources import conformance_dir, loadtests_dir
+
+    argv = [
+        str(conformance_dir()) if a == "CONFORMANCE" else
+        str(loadtests_dir() / "locustfile.py") if a == "LOCUSTFILE" else a
+        for a in ENTRY_POINTS[entry]
+    ]  # fmt: skip
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("VANCEQA_")} | env
+    done = subprocess.run(
+        [sys.executable, *argv, *options], capture_output=True, text=True, timeout=300,
+        cwd=tmp_path, env=clean,
+    )  # fmt: skip
+    usage_error = pytest.ExitCode.USAGE_ERROR if entry == "pytest" else 2
+    assert done.returncode == usage_error, done.stdout[-2000:] + done.stderr[-2000:]
+    assert message in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "reports" / "conformance.json").exists()

@@ -14,7 +14,6 @@ the project's defaults (`vanceqa.toml`), then the built-in default.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -25,6 +24,7 @@ from urllib.parse import urlsplit
 
 from vanceqa.errors import UsageError
 from vanceqa.paths import ITEM_PREFIX
+from vanceqa.processes import is_loopback
 from vanceqa.units import format_size, parse_positive_duration, parse_rate, parse_size
 
 BUNDLED_MOCK_ENV = "VANCEQA_BUNDLED_MOCK"  # the URL of a mock a parent process started
@@ -499,13 +499,7 @@ def _is_our_mock(mock_url: str, base_url: str) -> bool:
     """A parent's bundled mock, on a loopback address, is the one we test."""
     if not mock_url or mock_url.rstrip("/") != base_url:
         return False
-    host = urlsplit(base_url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback(urlsplit(base_url).hostname or "")
 
 
 def _given(value: object) -> bool:

@@ -37,6 +37,7 @@ from vanceqa.units import format_size
 # Sentinel: "send the default regular token" (None means "send no Authorization header").
 REGULAR = "\x00regular"
 NO_ANSWER_LIMIT = 3
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})  # RFC 9110 9.2.2
 _EXCERPT = 300
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -133,6 +134,8 @@ class TargetClient:
         self._lock = threading.Lock()
         self._silent = 0
         self._http = http_client(target, transport=transport)
+        self._transport = transport
+        self._one_shot: httpx.Client | None = None  # see _transmit
         self._pool: ThreadPoolExecutor | None = None
 
     @property
@@ -143,6 +146,8 @@ class TargetClient:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
         self._http.close()
+        if self._one_shot is not None:
+            self._one_shot.close()
 
     # -- side by side ------------------------------------------------------------------
     def submit(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> Future[R]:
@@ -226,14 +231,16 @@ class TargetClient:
             raise TargetStoppedAnswering(self.stopped)
         self._pace()
         started = time.perf_counter()
-        curl = curl_line(method, url, headers, self.secrets, self.target.secret_header_names)
+        # The repro line carries the --header headers too: behind a gateway it fails without.
+        shown = _with_target_headers(self.target, headers)
+        curl = curl_line(method, url, shown, self.secrets, self.target.secret_header_names)
         limit = self.target.request_timeout_s
         with self._lock:
             self.stats.requests += 1
         try:
             with deadline(limit):
                 request = self._http.build_request(method, url, headers=headers, content=content)
-                response = self._http.send(request, stream=True)
+                response = self._transmit(request)
                 body = read_body(response, self.target.max_body)
         except httpx.TransportError as exc:
             self._no_answer(exc, limit)
@@ -256,7 +263,7 @@ class TargetClient:
         exchange = Exchange(
             method=method,
             url=url,
-            request_headers=headers,
+            request_headers=shown,
             status=response.status_code,
             headers=response.headers,
             body=body.content,
@@ -279,6 +286,29 @@ class TargetClient:
             )
         return exchange
 
+    def _transmit(self, request: httpx.Request) -> httpx.Response:
+        """Send, so that a kept-alive connection dying under a request costs no answer.
+
+        Proxies and gateways close idle connections without saying so (tinyproxy closes
+        every one after its answer): a request sent on such a connection as it closes gets
+        no answer at all. An idempotent request is then sent once more on a new connection
+        (RFC 9112 9.3.1); any other (POST, PATCH) is never sent twice, so it goes on a new
+        connection of its own, closed after its answer.
+        """
+        if request.method not in IDEMPOTENT:
+            request.headers["Connection"] = "close"
+            return self._fresh_connections().send(request, stream=True)
+        try:
+            return self._http.send(request, stream=True)
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+            return self._http.send(request, stream=True)
+
+    def _fresh_connections(self) -> httpx.Client:
+        with self._lock:
+            if self._one_shot is None:
+                self._one_shot = http_client(self.target, transport=self._transport)
+            return self._one_shot
+
     def _explain(self, exc: httpx.TransportError, limit: float) -> str:
         if isinstance(exc, httpx.TimeoutException):
             text = f"no complete answer within the request deadline of {limit:g}s"
@@ -294,6 +324,12 @@ class TargetClient:
                     f"{self.base_url} stopped answering: {self._silent} requests in a row got "
                     f"no answer (last: {self._explain(exc, limit)})"
                 )
+
+
+def _with_target_headers(target: TargetConfig, headers: Mapping[str, str]) -> dict[str, str]:
+    """The headers a request carried: the target's --header ones, unless it set its own."""
+    own = {name.lower() for name in headers}
+    return {**{n: v for n, v in target.headers if n.lower() not in own}, **headers}
 
 
 def wait_all(futures: Iterable[Future[R]]) -> list[R]:

@@ -30,6 +30,11 @@ from vanceqa.units import format_size, parse_positive_duration, parse_rate, pars
 BUNDLED_MOCK_ENV = "VANCEQA_BUNDLED_MOCK"  # the URL of a mock a parent process started
 DEFAULT_REQUEST_TIMEOUT_S = 10.0
 DEFAULT_MAX_BODY = 8 * 1024 * 1024
+# What every report and summary says of a run with --insecure.
+INSECURE_NOTE = (
+    "TLS certificates were NOT verified (--insecure): whoever answered at the target's "
+    "address was tested, and was sent the tokens"
+)
 DEFAULT_CONCURRENCY = 8
 # The deadline each kind of run sets itself without --time-limit: (seconds, the most
 # requests it sends, for the longer time a --max-rps ceiling needs).
@@ -381,8 +386,14 @@ class TargetConfig:
         """
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
+        given_url = _pick(BY_NAME["base_url"], options, env, defaults or {})[0]
+        https = str(given_url or "").strip().lower().startswith("https:")
         for option in OPTIONS:
             raw, source = _pick(option, options, env, defaults or {})
+            if source in option.fallback_env and not https:
+                # Another tool's variable (SSL_CERT_FILE...) means nothing to a plain-HTTP
+                # target: a stale one must not stop a run against the bundled mock.
+                continue
             if raw is not None:
                 values[option.name] = KINDS[option.kind].parse(raw, source)
         base_url = values.get("base_url")

@@ -46,7 +46,7 @@ _BODY_DOCS = {
 
 def load_schema() -> Any:
     """The contract as a schemathesis schema, with conformance/schemathesis.toml applied."""
-    config = SchemathesisConfig.from_path(resources.conformance_dir() / SETTINGS_FILE)
+    config = SchemathesisConfig.from_path(resources.suite_file(SETTINGS_FILE))
     schema = schemathesis.openapi.from_path(resources.openapi_path(), config=config)
     schema.__class__ = _ClientRoutedSchema  # only the transport differs
     return schema

@@ -25,7 +25,13 @@ from urllib.parse import urlsplit
 from vanceqa.errors import UsageError
 from vanceqa.paths import ITEM_PREFIX
 from vanceqa.processes import is_loopback
-from vanceqa.units import format_size, parse_positive_duration, parse_rate, parse_size
+from vanceqa.units import (
+    format_duration,
+    format_size,
+    parse_positive_duration,
+    parse_rate,
+    parse_size,
+)
 
 BUNDLED_MOCK_ENV = "VANCEQA_BUNDLED_MOCK"  # the URL of a mock a parent process started
 DEFAULT_REQUEST_TIMEOUT_S = 10.0
@@ -177,11 +183,11 @@ KINDS: dict[str, Kind] = {
         repeatable=True,
         separator="\n",
     ),
-    "rate": Kind(lambda v, what: parse_rate(v, what=what), {"metavar": "N"}, lambda v: f"{v:g}"),
+    "rate": Kind(lambda v, what: parse_rate(v, what=what), {"metavar": "N"}, repr),
     "duration": Kind(
         lambda v, what: parse_positive_duration(str(v), what=what),
         {"metavar": "DURATION"},
-        lambda v: f"{v:g}s",
+        format_duration,
     ),
     "size": Kind(lambda v, what: parse_size(v, what=what), {"metavar": "SIZE"}, str),
     "count": Kind(parse_count, {"metavar": "N"}, str),

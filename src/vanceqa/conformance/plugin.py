@@ -51,6 +51,7 @@ class PluginState:
     stopped: str | None = None  # why the checks left are not run (the target, the clock)
     ends_at: float | None = None  # monotonic time of the run's time limit
     limit_s: float = 0.0
+    started: float = field(default_factory=time.monotonic)  # the run's clock starts here
     suites: Path | None = None  # the folder of the conformance tests collected
 
     def sources(self) -> dict[str, dict[str, str]]:
@@ -83,12 +84,13 @@ class PluginState:
     def ensure_session(self) -> ConformanceSession:
         if self.session is None:
             options = {o.name: self.config.getoption(o.name) for o in OPTIONS}
-            self.session = ConformanceSession(resolve_target(options))
+            self.session = ConformanceSession(resolve_target(options), started=self.started)
         return self.session
 
-    def start_clock(self, target: TargetConfig) -> None:
-        self.limit_s = target.time_limit("check")
-        self.ends_at = time.monotonic() + self.limit_s
+    def start_clock(self, client: TargetClient) -> None:
+        """The run's time limit, as the session's client keeps it (set from the start)."""
+        self.limit_s = client.time_limit_s
+        self.ends_at = client.ends_at
 
     def why_not_run(self) -> str | None:
         """Why the next check must not run, if it must not: set once, kept."""
@@ -191,7 +193,9 @@ def vanceqa_session(request: pytest.FixtureRequest) -> Iterator[ConformanceSessi
     state = _state(request)
     try:
         session = state.ensure_session()
-        state.start_clock(session.open())
+        session.open()
+        assert session.client is not None
+        state.start_clock(session.client)
     except TargetUnavailable as exc:
         pytest.exit(f"vanceqa: target unavailable: {exc}", returncode=EXIT_UNAVAILABLE)
     except UsageError as exc:
@@ -363,6 +367,12 @@ def pytest_runtest_makereport(
         return
     if error is not None and _all_of(error, TargetUnavailable):
         state.stopped = state.stopped or str(_first_finding(error))
+        _skip(report, item, f"not run: {state.stopped}", secrets)
+        return
+    first = _first_finding(error) if error is not None else None
+    if isinstance(first, Finding) and first.check == "transport" and state.why_not_run():
+        # The request that made the client give up on the target: no verdict on the
+        # check it served, like the checks after it.
         _skip(report, item, f"not run: {state.stopped}", secrets)
         return
     if report.failed and call.excinfo is not None:

@@ -22,11 +22,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "defects"))
+sys.path.insert(0, str(ROOT))  # a script: the repository's tests/ package is not installed
 
-from catalogue import DEFECTS  # noqa: E402
-from harness import options_for, serve_defect  # noqa: E402
-
+from tests.defects.catalogue import DEFECTS  # noqa: E402
+from tests.defects.harness import options_for, serve_defect  # noqa: E402
 from vanceqa import resources  # noqa: E402
 from vanceqa.mock.launcher import serve_mock  # noqa: E402
 from vanceqa.redact import redact_text  # noqa: E402
@@ -51,7 +50,7 @@ def run_st(base_url: str, token: str, seed: int) -> tuple[int, float, str]:
     """`st run` over the same contract and settings: (exit code, wall seconds, summary)."""
     cmd = [
         sys.executable, "-m", "schemathesis.cli",
-        "--config-file", str(resources.conformance_dir() / "schemathesis.toml"),
+        "--config-file", str(resources.suite_file("schemathesis.toml")),
         "run", str(resources.openapi_path()), "--url", base_url,
         "-H", f"Authorization: {token}", "--checks", "all", "--seed", str(seed),
     ]  # fmt: skip

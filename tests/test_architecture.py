@@ -18,6 +18,8 @@ def imports_of(path: Path) -> set[str]:
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
+            if node.module == "vanceqa":  # `from vanceqa import resources`: name the module
+                names.update(f"vanceqa.{alias.name}" for alias in node.names)
     return names
 
 
@@ -42,6 +44,7 @@ def top(name: str) -> str:
         "redact",
         "errors",
         "resources",
+        "workspace",
         "units",
         "paths",
         "pacing",
@@ -98,6 +101,7 @@ def test_target_and_the_client_layers_stay_below_the_suites() -> None:
         "vanceqa.errors",
         "vanceqa.units",
         "vanceqa.paths",
+        "vanceqa.processes",
     }
 
 
@@ -112,3 +116,14 @@ def test_only_the_transport_builds_clients_of_the_target() -> None:
             continue
         for call in ("httpx.Client(", "httpx.get(", "httpx.request(", "requests.get(", "urlopen("):
             assert call not in text, f"{path.relative_to(SRC)} calls {call}"
+
+
+def test_the_mock_stays_a_target_not_a_client() -> None:
+    # The mock serves; only its launcher (the client side that starts it) knows targets.
+    allowed = ("vanceqa.errors", "vanceqa.resources", "vanceqa.units", "vanceqa.paths",
+               "vanceqa.processes", "vanceqa.mock")  # fmt: skip
+    for path in modules("mock"):
+        if path.name == "launcher.py":
+            continue
+        ours = {n for n in imports_of(path) if n.startswith("vanceqa.")}
+        assert all(n.startswith(allowed) for n in ours), (path.name, ours)

@@ -1,43 +1,36 @@
 """The defect catalogue: every planted defect makes the suite fail, naming the right check.
 
-Each defect (tests/defects/catalogue.py) is served through a real socket (granian), and
-the suite runs against it in a subprocess with the options a staging user would pass.
-Runs go two at a time; the first test of the module pays for all of them.
+Every defect (tests/defects/catalogue.py) is served through a real socket (granian), one
+server for all, each under its own path prefix; the suite runs against each with the
+options a staging user would pass, in two worker processes that run suites one after
+another. The first test of the module pays for all of them.
 """
 
 from __future__ import annotations
 
-import sys
+import socket
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "defects"))
-
-from catalogue import BY_NAME, DEFECTS
-from harness import SuiteRun, options_for, run_suite, serve_defect
-
+from tests.defects.catalogue import BY_NAME, DEFECTS
+from tests.defects.harness import SuiteRun, defect_url, options_for, run_suites, serve_catalogue
 from vanceqa.conformance import checks
 
 pytestmark = [pytest.mark.socket, pytest.mark.slow]
-PARALLEL_RUNS = 2
 
 
-def _run_defect(name: str) -> SuiteRun:
+def _options(root: str, name: str) -> list[str]:
     # A defect of a warning-level check fails the suite only when the user asks (--strict).
     level = checks.REGISTRY[BY_NAME[name].expected_check].level
     strict = ["--vanceqa-strict"] if level == checks.WARNING else []
-    with serve_defect(name) as base_url:
-        return run_suite(options_for(base_url).argv() + strict)
+    return options_for(defect_url(root, name)).argv() + strict
 
 
 @pytest.fixture(scope="module")
 def catalogue_runs() -> dict[str, SuiteRun]:
-    names = [d.name for d in DEFECTS]
-    with ThreadPoolExecutor(max_workers=PARALLEL_RUNS) as pool:
-        return dict(zip(names, pool.map(_run_defect, names), strict=True))
+    with serve_catalogue() as root:
+        return run_suites({d.name: _options(root, d.name) for d in DEFECTS})
 
 
 def test_catalogue_is_broad() -> None:
@@ -72,3 +65,14 @@ def test_defect_is_caught(defect, catalogue_runs: dict[str, SuiteRun]) -> None:
             break
     else:
         pytest.fail(f"no failure record carries check {defect.expected_check}")
+
+
+def test_a_suite_run_past_its_deadline_is_stopped_and_says_so() -> None:
+    """A target that accepts and never answers: the run is stopped at its deadline."""
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        options = ["--base-url", url, "--api-token", "t-0123456789"]
+        runs = run_suites({"silent": options, "after": options}, workers=1, timeout_s=2)
+    for run in runs.values():
+        assert run.returncode == -1
+        assert "the suite run took over 2 s: its worker was stopped" in run.output

@@ -3,17 +3,17 @@ catalogue defect; no check cites anything outside the repository; --strict both 
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "defects"))
-
-from catalogue import DEFECTS
-from harness import options_for, run_suite, serve_defect
-
+from tests.defects.catalogue import DEFECTS
+from tests.defects.harness import options_for, run_suite, serve_defect
 from vanceqa.conformance import checks
 from vanceqa.conformance.registry import DOCS, DOCS_LINES
 from vanceqa.report.conformance_view import section
@@ -160,3 +160,26 @@ def test_strict_turns_warnings_into_failures(
         assert run.document["summary"]["warnings"] == 1
         assert "WARNING consistency_list_order" in run.output
         assert " failed" not in run.output.strip().splitlines()[-1]
+
+
+@pytest.mark.socket
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["check", "run"])
+@pytest.mark.parametrize("strict", [False, True], ids=["default", "strict"])
+def test_vanceqa_commands_take_strict_too(command: str, strict: bool, tmp_path: Path) -> None:
+    """`vanceqa check --strict` and `vanceqa run --strict`, as a user types them."""
+    out = tmp_path / "out"
+    argv = [sys.executable, "-m", "vanceqa", command, "--report-dir", str(out)]
+    if command == "run":
+        argv += ["--skip", "load", "--skip", "docs"]
+    with serve_defect("list_order_shuffles") as base_url:
+        argv += options_for(base_url).argv() + (["--strict"] if strict else [])
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("VANCEQA_")}
+        done = subprocess.run(
+            argv, capture_output=True, text=True, timeout=600, cwd=tmp_path, env=clean
+        )
+    assert done.returncode == (1 if strict else 0), done.stdout[-3000:] + done.stderr[-2000:]
+    document = json.loads((out / "conformance.json").read_text())
+    assert document["summary"]["strict"] is strict
+    outcomes = [r["outcome"] for r in document["results"] if r["check"] == "consistency_list_order"]
+    assert outcomes == (["failed"] if strict else ["warning"])

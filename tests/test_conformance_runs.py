@@ -18,14 +18,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ADMIN_TOKEN, API_TOKEN, DATA
+from tests.defects.harness import options_for, run_suite, serve_defect
 from vanceqa.conformance.session import mock_delete_ids
 from vanceqa.mock.data import load_dataset
 from vanceqa.mock.launcher import serve_mock
 from vanceqa.processes import free_port
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "defects"))
-
-from harness import options_for, run_suite, serve_defect
 
 pytestmark = [pytest.mark.socket, pytest.mark.slow]
 ALT = DATA / "kittens-alt.json"

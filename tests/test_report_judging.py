@@ -68,6 +68,24 @@ def test_an_slo_breach_alone_keeps_the_load_commands_code() -> None:
     assert "error_rate < 0.1%" in phase(verdict, "load").headline
 
 
+@pytest.mark.parametrize(
+    ("field", "code", "words"),
+    [
+        ("stopped_answering", 3, "; no answer at all"),
+        ("overrun", 5, "overran its deadline: no answer at all"),
+        ("stopped_early", 0, "stopped early: no answer at all"),
+    ],
+)
+def test_a_load_run_cut_short_says_why_and_is_no_pass(field: str, code: int, words: str) -> None:
+    load = passing_load()
+    load[field] = "no answer at all"
+    load["exit_code"] = code
+    verdict = judge(results(conformance=passing_conformance(), load=load))
+    assert phase(verdict, "load").status == "error"
+    assert words in phase(verdict, "load").headline
+    assert verdict.status != "pass"
+
+
 def test_skips_alone_are_not_a_pass() -> None:
     data = recorded("conformance.json")
     data["results"] = [r for r in data["results"] if r["outcome"] == "skipped"]

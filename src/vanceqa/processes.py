@@ -1,4 +1,5 @@
-"""Child processes and ports: a free loopback port, waiting for a server, stopping one.
+"""Child processes and ports: a free loopback port, whether an address stays on this
+machine, waiting for a server, stopping one.
 
 Used by the mock launcher, the load command, `vanceqa run` and the toolkit's own tests,
 so that every server we start is awaited and stopped the same way.
@@ -6,6 +7,7 @@ so that every server we start is awaited and stopped the same way.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import signal
 import socket
@@ -16,6 +18,16 @@ from typing import Any
 import httpx
 
 from vanceqa.errors import TargetUnavailable
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (an address or `localhost`) is this machine's loopback."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -40,7 +52,8 @@ def wait_until_ready(
         if process is not None and process.poll() is not None:
             raise TargetUnavailable(f"the server exited with code {process.returncode}")
         try:
-            httpx.get(url, timeout=1.0, verify=verify)
+            # Our own server on loopback: no proxy from the environment, no .netrc.
+            httpx.get(url, timeout=1.0, verify=verify, trust_env=False)
             return
         except httpx.TransportError as exc:
             last = exc

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from urllib.parse import urlencode
 
-from wrapper import Context, Defect, Request, Response
+from tests.defects.wrapper import Context, Defect, Request, Response
 
 DEFECTS: list[Defect] = []
 

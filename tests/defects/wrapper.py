@@ -15,10 +15,9 @@ from urllib.parse import parse_qsl
 import orjson
 
 from vanceqa.mock.app import MockApp
+from vanceqa.paths import ITEM_PREFIX, LIST_PATH
 
 Scope = MutableMapping[str, Any]
-LIST = "/api/kittens"
-PREFIX = "/api/kittens/"
 
 
 @dataclass
@@ -30,13 +29,13 @@ class Request:
 
     @property
     def route(self) -> str:
-        if self.path == LIST:
+        if self.path == LIST_PATH:
             return "list"
-        return "item" if self.path.startswith(PREFIX) else "other"
+        return "item" if self.path.startswith(ITEM_PREFIX) else "other"
 
     @property
     def item_id(self) -> str:
-        return self.path[len(PREFIX) :] if self.route == "item" else ""
+        return self.path[len(ITEM_PREFIX) :] if self.route == "item" else ""
 
     @property
     def params(self) -> dict[str, str]:

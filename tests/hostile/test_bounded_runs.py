@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.hostile.conftest import run_command, staging_options, vanceqa
-from tests.hostile.servers import bomb_server, drip_server, silent_after
+from tests.hostile.servers import bomb_server, drip_server, silent_after, slow_after
 from vanceqa.mock.launcher import MockServer, serve_mock
 
 pytestmark = [pytest.mark.socket, pytest.mark.slow]
@@ -143,16 +143,17 @@ def test_a_gzip_bomb_on_one_operation_is_a_finding_on_its_requests(tmp_path: Pat
             mock.base_url, only=lambda r: r.method == "GET" and r.path.startswith("/api/kittens/")
         ) as bomb,
     ):
+        # The default cap: every item answer is read to 8 MiB and refused, side by side;
+        # none may stay in memory once refused (a stored finding keeps no body).
         ran = run_command(
-            vanceqa("check", *staging_options(bomb.url, "--max-body", "1MB"),
-                    "--report-dir", str(out), "--", "--hypothesis-profile", "conformance-quick"),
+            vanceqa("check", *staging_options(bomb.url), "--report-dir", str(out)),
             bound_s=400,
             cwd=tmp_path,
-        )  # fmt: skip
+        )
     assert ran.returncode == 1, ran.output[-3000:]
     failures = [r["failure"] for r in conformance_json(out)["results"] if r["failure"]]
     assert any(f["check"] == "response_size" for f in failures)
-    assert any("the body passed 1 MiB" in f["message"] for f in failures)
+    assert any("the body passed 8 MiB" in f["message"] for f in failures)
     assert ran.max_rss_mb < MEMORY_CEILING_MB
 
 
@@ -195,3 +196,62 @@ def test_check_stops_at_its_time_limit_and_keeps_what_it_measured(tmp_path: Path
     assert any(
         (r["reason"] or "").startswith("not run: the run's time limit") for r in document["results"]
     )
+
+
+# -- the same servers against `vanceqa run`: bounded, and its page says what happened ---------
+
+
+def test_run_against_a_server_silent_after_n_requests(mock: MockServer, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with silent_after(mock.base_url, 60) as silent:
+        ran = run_command(
+            vanceqa("run", *staging_options(silent.url, "--request-timeout", "2s"),
+                    "--report-dir", str(out)),
+            bound_s=300,
+            cwd=tmp_path,
+        )  # fmt: skip
+    assert ran.returncode == 3, ran.output[-3000:]
+    page = (out / "index.html").read_text()
+    assert "stopped answering" in page
+    assert conformance_json(out)["results"], "the checks that ran are in the report"
+
+
+def test_run_with_the_load_phase_against_a_server_slow_after_the_preflight(
+    mock: MockServer, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    # The two preflights (vanceqa load's and locust's, two tokens each) are answered, every
+    # later request is held 60 s.
+    with slow_after(mock.base_url, 4, 60.0) as slow:
+        ran = run_command(
+            vanceqa("run", *staging_options(slow.url, "--request-timeout", "2s"),
+                    "--skip", "check", "--skip", "docs", "--run-time", "4s",
+                    "--report-dir", str(out)),
+            bound_s=300,
+            cwd=tmp_path,
+        )  # fmt: skip
+    assert ran.returncode in (3, 5), ran.output[-3000:]
+    load = json.loads((out / "load.json").read_text())
+    assert load["stopped_answering"] or load["overrun"]
+    page = (out / "index.html").read_text()
+    assert "stopped answering" in page or "overran" in page
+
+
+def test_run_against_a_gzip_bomb_on_one_operation(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with (
+        serve_mock() as mock,
+        bomb_server(
+            mock.base_url, only=lambda r: r.method == "GET" and r.path.startswith("/api/kittens/")
+        ) as bomb,
+    ):
+        ran = run_command(
+            vanceqa("run", *staging_options(bomb.url, "--max-body", "1MB"), "--run-time", "3s",
+                    "--report-dir", str(out), "--seed", "1"),
+            bound_s=600,
+            cwd=tmp_path,
+        )  # fmt: skip
+    assert ran.returncode == 1, ran.output[-3000:]
+    page = (out / "index.html").read_text()
+    assert "the body passed 1 MiB" in page
+    assert ran.max_rss_mb < MEMORY_CEILING_MB

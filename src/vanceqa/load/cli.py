@@ -55,16 +55,13 @@ from vanceqa.load.units import (
     parse_think_time,
     parse_weights,
 )
+from vanceqa.mock.faults import FAULTS
 from vanceqa.mock.launcher import serve_mock
 from vanceqa.preflight import preflight
 from vanceqa.redact import redact_text
-from vanceqa.target import (
-    TargetConfig,
-    add_target_arguments,
-    clean_environment,
-    target_from_args,
-)
+from vanceqa.target import TargetConfig, add_target_arguments, clean_environment
 from vanceqa.units import parse_duration, parse_positive_duration
+from vanceqa.workspace import target_from_args
 
 SLO_ENV = "VANCEQA_SLO"
 TERM_GRACE_S = 10.0  # after SIGTERM, locust writes load.json; then it is killed
@@ -103,7 +100,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="a fault for the mock, repeatable, e.g. stall=10s:1000ms or rate_limit=100",
+        help=FAULTS.option_help(),
     )
     mock.add_argument("--mock-workers", type=int, default=1, help="mock worker processes")
     dist = parser.add_argument_group("distributed (locust --master/--worker)")
@@ -118,7 +115,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _slo_path(args: argparse.Namespace) -> str | None:
-    text = args.slo or os.environ.get(SLO_ENV) or str(resources.loadtests_dir() / "slo.toml")
+    text = args.slo or os.environ.get(SLO_ENV) or str(resources.slo_path())
     if text.strip().lower() in ("none", "off"):
         return None
     load_slo(text, default_contract().operation_ids())  # a bad file fails before any load
@@ -159,7 +156,7 @@ def _validate(
 
 
 def _locustfile(args: argparse.Namespace) -> str:
-    path = Path(args.locustfile) if args.locustfile else resources.loadtests_dir() / "locustfile.py"
+    path = Path(args.locustfile) if args.locustfile else resources.locustfile_path()
     if not path.is_file():
         raise UsageError(f"locustfile not found: {path}")
     return str(path)

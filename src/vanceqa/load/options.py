@@ -16,6 +16,7 @@ from typing import Any
 from vanceqa import resources
 from vanceqa.load.shapes import DEFAULT_SHAPE, LoadShape, plan_shape, shape_help, shape_names
 from vanceqa.load.units import parse_think_time, parse_weights
+from vanceqa.mock.faults import FAULTS
 from vanceqa.target import BUNDLED_MOCK_ENV, OPTIONS
 from vanceqa.units import parse_duration
 
@@ -93,7 +94,7 @@ def add_options(parser: Any) -> None:
         "--mock-fault",
         action="append",
         default=[],
-        help="with no --host: a fault for the bundled mock, e.g. stall=10s:1s",
+        help=FAULTS.option_help(),
     )
     parser.add_argument(
         "--bundled-mock",
@@ -118,7 +119,7 @@ class LoadOptions:
     def from_parsed(cls, options: Any, shape: LoadShape | None = None) -> LoadOptions:
         slo = options.slo
         if slo is None:
-            slo = str(resources.loadtests_dir() / "slo.toml")
+            slo = str(resources.slo_path())
         elif slo.strip().lower() in ("", "none", "off"):
             slo = None
         run_time = float(options.run_time) if options.run_time else None

@@ -18,6 +18,7 @@ import gevent
 import locust
 from locust.runners import LocalRunner, MasterRunner, WorkerRunner
 
+from vanceqa import resources
 from vanceqa.client import TargetClient
 from vanceqa.contract import default_contract
 from vanceqa.errors import UsageError
@@ -37,6 +38,7 @@ from vanceqa.mock.launcher import MockServer, serve_mock
 from vanceqa.pacing import Pacer
 from vanceqa.paths import LIST_PATH
 from vanceqa.target import OPTIONS, TargetConfig
+from vanceqa.workspace import resolve_target
 
 log = logging.getLogger("vanceqa.load")
 
@@ -112,7 +114,7 @@ class LoadState:
         options = {o.name: getattr(parsed, o.name, None) for o in OPTIONS}
         options["base_url"] = self.environment.host
         options["bundled_mock"] = parsed.bundled_mock
-        self.target = TargetConfig.from_sources(options)
+        self.target = resolve_target(options)  # the workspace's vanceqa.toml included
         self.route = Route.of(self.target)
         self.base_url = self.target.base_url or ""
         self.is_mock = self.target.bundled_mock
@@ -286,6 +288,13 @@ class LoadState:
             locust_version=locust.__version__,
             users=self.users,
         )
+        # Which contract, locustfile, SLO file (and mock data) this run used.
+        locustfile = getattr(self.environment.parsed_options, "locustfile", None)
+        self.document["sources"] = resources.sources_record(
+            ["contract", "locustfile", "slo", *(["data"] if self.is_mock else [])],
+            {"locustfile": locustfile if isinstance(locustfile, str) else None,
+             "slo": self.options.slo_path},
+        )  # fmt: skip
         self.exit_code = outcome.exit_code
         own = self.options.shape.conclude(outcome.exit_code, ended_by_itself=self.shape_ended)
         if own is None:

@@ -15,10 +15,10 @@ from vanceqa.mock.config import (
     CONTROL_TOKEN_ENV,
     CONTROL_TOKEN_HEADER,
     MockConfig,
-    is_loopback,
 )
 from vanceqa.mock.faults import FAULTS, FaultConfig
 from vanceqa.mock.tls import ServerTLS
+from vanceqa.processes import is_loopback
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 from dataclasses import dataclass, field, replace
@@ -20,16 +19,6 @@ ADMIN_TOKEN_ENV = "VANCEQA_MOCK_ADMIN_TOKEN"  # noqa: S105
 CONTROL_TOKEN_ENV = "VANCEQA_MOCK_CONTROL_TOKEN"  # noqa: S105
 # The header that carries the control token; its name looks secret to every redactor.
 CONTROL_TOKEN_HEADER = "X-Vanceqa-Control-Token"  # noqa: S105
-
-
-def is_loopback(host: str) -> bool:
-    """Whether a listen address keeps the mock on this machine (no control token needed)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True)

@@ -32,10 +32,9 @@ from vanceqa.mock.config import (
     API_TOKEN_ENV,
     CONTROL_TOKEN_ENV,
     CONTROL_TOKEN_HEADER,
-    is_loopback,
 )
 from vanceqa.mock.tls import ServerTLS
-from vanceqa.processes import free_port, stop_process, wait_until_ready
+from vanceqa.processes import free_port, is_loopback, stop_process, wait_until_ready
 from vanceqa.target import TargetConfig
 from vanceqa.transport import ssl_context
 
@@ -87,6 +86,7 @@ class MockServer:
             headers=headers,
             timeout=10,
             verify=self.verify,
+            trust_env=False,  # the mock is on our loopback, never behind the user's proxy
         )
         response.raise_for_status()
         return response.json()

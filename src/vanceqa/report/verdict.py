@@ -138,12 +138,14 @@ def judge_conformance(data: JSON, code: int | None) -> PhaseVerdict:
     if counts["warning"]:
         # Reading 15: warnings are shown, never a failure (--strict records them as failed).
         headline += f", {counts['warning']} warnings"
-    if counts["failed"]:
-        return PhaseVerdict("conformance", FAILED, headline, code)
     if data.get("aborted"):
-        # The suites stopped early (target unavailable): what ran is no verdict.
+        # The suites stopped early (the target became unavailable, or the time limit
+        # passed): what ran is no verdict on the target, failures included (they are
+        # still listed); the run ends as the check did, with code 3.
         note = f"stopped early: {data['aborted']} ({headline})"
         return PhaseVerdict("conformance", ERROR, note, code if code else EXIT_UNAVAILABLE, note)
+    if counts["failed"]:
+        return PhaseVerdict("conformance", FAILED, headline, code)
     if not counts["passed"] and not counts["warning"]:
         return PhaseVerdict("conformance", ERROR, f"no check passed ({headline})", code)
     if code not in (None, EXIT_PASS):
@@ -162,8 +164,24 @@ def judge_load(data: JSON, recorded_code: int | None) -> PhaseVerdict:
     thresholds = slo.get("thresholds") or []
     broken = [t for t in thresholds if t.get("passed") is False]
     code = data.get("exit_code", recorded_code)
-    if broken or slo.get("passed") is False:
-        names = ", ".join(str(t["expression"]) for t in broken) or "see the SLO table"
+    # stopped_answering's own text starts "the target stopped answering".
+    cut_short = [
+        f"{label}{data[key]}"
+        for key, label in (
+            ("stopped_answering", ""),
+            ("overrun", "overran its deadline: "),
+            ("stopped_early", "stopped early: "),
+        )
+        if data.get(key)
+    ]
+    names = ", ".join(str(t["expression"]) for t in broken) or "see the SLO table"
+    slo_broken = bool(broken) or slo.get("passed") is False
+    if cut_short:
+        # The run did not go as planned: say why first; its figures (and any SLO they
+        # broke, shown too) are no verdict on the server.
+        why = "; ".join(cut_short) + (f"; SLO broken: {names}" if slo_broken else "")
+        return PhaseVerdict("load", ERROR, f"{headline}; {why}", code)
+    if slo_broken:
         return PhaseVerdict("load", FAILED, f"{headline}; SLO broken: {names}", code)
     if code:
         # No SLO broke, yet the load command failed: its figures are no verdict.

@@ -51,8 +51,9 @@ from vanceqa.load.units import check_mock_faults, parse_weights
 from vanceqa.mock.launcher import serve_mock
 from vanceqa.preflight import preflight
 from vanceqa.redact import redact_text
-from vanceqa.target import TargetConfig, add_target_arguments, clean_environment, target_from_args
+from vanceqa.target import TargetConfig, add_target_arguments, clean_environment
 from vanceqa.units import parse_duration, parse_positive_duration, parse_rate
+from vanceqa.workspace import target_from_args
 
 SLO_ENV = "VANCEQA_SLO"
 RESERVE_S = 8.0  # of the budget, for locust's own start (imports, spawning) and wrap-up
@@ -112,7 +113,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _slo_path(args: argparse.Namespace) -> str | None:
-    text = args.slo or os.environ.get(SLO_ENV) or str(resources.loadtests_dir() / "slo.toml")
+    text = args.slo or os.environ.get(SLO_ENV) or str(resources.slo_path())
     if text.strip().lower() in ("none", "off"):
         return None
     load_slo(text, default_contract().operation_ids())  # a bad file fails before any load
@@ -149,7 +150,7 @@ def _validate(args: argparse.Namespace) -> None:
 def _command(
     args: argparse.Namespace, rates: tuple[float, float], run_time_s: float, base_url: str
 ) -> list[str]:
-    locustfile = args.locustfile or str(resources.loadtests_dir() / "locustfile.py")
+    locustfile = args.locustfile or str(resources.locustfile_path())
     cmd = [sys.executable, "-m", "locust", "-f", locustfile, "--headless", "--only-summary"]
     cmd += ["--host", base_url, "--shape", "capacity", "--rate", f"{rates[0]:g}..{rates[1]:g}"]
     cmd += ["--run-time", f"{math.floor(run_time_s)}s"]

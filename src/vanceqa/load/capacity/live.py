@@ -28,7 +28,7 @@ from gevent.event import Event
 from locust import events
 from locust.runners import WORKER_REPORT_INTERVAL, WorkerRunner
 
-from vanceqa import __version__
+from vanceqa import __version__, resources
 from vanceqa.load.capacity import document, settings
 from vanceqa.load.dispatch import Choice, Dispatcher
 from vanceqa.load.metrics import Aggregate, Collector
@@ -269,7 +269,16 @@ class LocustRun:
     def describe(self) -> dict[str, Any]:
         state = self.state
         connection = state.route.describe() if state.route is not None else {}
+        locustfile = getattr(state.environment.parsed_options, "locustfile", None)
+        options = state.options
         return {
+            "sources": resources.sources_record(
+                ["contract", "locustfile", "slo", *(["data"] if state.is_mock else [])],
+                {
+                    "locustfile": locustfile if isinstance(locustfile, str) else None,
+                    "slo": options.slo_path if options else None,
+                },
+            ),
             "target": {
                 "base_url": state.base_url,
                 "mock": state.is_mock,

@@ -258,3 +258,36 @@ def test_vanceqa_run_adds_the_capacity_phase_to_the_page(tmp_path: Path) -> None
     page = (tmp_path / "reports" / "index.html").read_text()
     assert '<section id="capacity">' in page
     assert result.returncode == 0, explain(result)  # a bound is a measurement, not a failure
+
+
+def test_sigterm_during_any_shape_run_keeps_what_it_measured(
+    capacity_mock: MockServer, tmp_path: Path
+) -> None:
+    """locust 2.47 handles SIGTERM only once a shape ended; the plugin does it before."""
+    log = tmp_path / "locust.log"
+    cmd = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--only-summary",
+           "--host", capacity_mock.base_url, "--shape", "open", "--rate", "50", "-t", "120s",
+           "--slo", "none", "--report-dir", str(tmp_path)]  # fmt: skip
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            cmd, env=target_env(capacity_mock), cwd=tmp_path, stdout=output, stderr=output
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and process.poll() is None:
+                if "open model:" in log.read_text():
+                    break
+                time.sleep(0.2)
+            time.sleep(2)  # some requests answered
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=120)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    text = log.read_text()
+    assert process.returncode >= 0, text[-3000:]  # not killed by the signal
+    assert "SIGTERM: stopping the run" in text
+    data = json.loads((tmp_path / "load.json").read_text())
+    assert data["overall"]["requests"] > 0
+    assert data["stopped_early"] is not None

@@ -120,9 +120,9 @@ class Driver:
         self.steps: list[dict[str, Any]] = []
         self.current: _Step | None = None
         self.gaps: list[float] = []
-        self.began: float | None = None
         self.done = False
         self.last_t = 0.0
+        self.last_document: dict[str, Any] = {}
 
     def pool_for(self, rate: float) -> int:
         """Users for a rate, by Little's law: its arrivals over three times the latency last
@@ -147,8 +147,6 @@ class Driver:
             return None
         self.last_t = t
         now = self.run.clock()
-        if self.began is None:
-            self.began = now
         if t >= self.plan.run_time_s:
             self._stop(TIME_BUDGET, "the time budget ran out")
             return None

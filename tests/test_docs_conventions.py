@@ -84,6 +84,11 @@ CONVENTIONS: dict[str, list[tuple[str, str, str]]] = {
         ("GET", "/items/{id}", "Get an item"),
         ("POST", "/items/tag", "Tag items"),
     ],
+    # Defaults in descriptions: marked values and literals count, words and quantities not.
+    "prose-defaults": [
+        ("POST", "/v2/rotas", "Create a rota"),
+        ("GET", "/v2/rotas", "List rotas"),
+    ],
     # Correct request lines, curls broken in each way a shell notices.
     "broken-curls": [
         ("POST", "/v1/readings", "Record a reading"),
@@ -268,3 +273,38 @@ def test_broken_curls_are_diagnosed_as_what_they_are() -> None:
     ]  # fmt: skip
     for fragment in fragments:
         assert fragment in messages
+
+
+def test_prose_defaults_only_where_the_prose_states_a_value() -> None:
+    page = page_of("prose-defaults")
+    defaults = {p.name: p.default for e in page.endpoints for p in e.parameters}
+    assert defaults == {
+        "title": None,
+        "shift_label": "Morning round",  # `Morning round`: the code span kept whole
+        "starts_on": None,  # "default value is today"
+        "notify_email": None,  # "it default to owner's email"
+        "remind": "false",
+        "repeat_days": None,  # "Defaults to 7 days": a quantity, not the value sent
+        "budget": "0.00",  # in quotes
+        "max_rounds": "3",  # a bare number
+        "supervisor_id": "null",  # `null`
+        "owner": None,  # "**the current user**": emphasis on words
+        "page": "1",  # **1**
+        "per_page": "10",  # _10_
+    }
+
+
+def test_prose_defaults_agree_with_a_correct_contract_and_skeleton(tmp_path: Path) -> None:
+    page = page_of("prose-defaults")
+    report = find_drift(page, load_contract(SLATE / "prose-defaults" / "openapi.yaml"))
+    assert [f for f in report.findings if f.severity != "info"] == []
+    skeleton = yaml.safe_load(write_skeleton(page, tmp_path / "s.yaml").read_text("utf-8"))
+    form = skeleton["paths"]["/v2/rotas"]["post"]["requestBody"]["content"]
+    properties = next(iter(form.values()))["schema"]["properties"]
+    assert {name: p["default"] for name, p in properties.items() if "default" in p} == {
+        "shift_label": "Morning round",
+        "remind": False,
+        "budget": 0.0,
+        "max_rounds": 3,
+        "supervisor_id": None,
+    }

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import fastjsonschema
 
 from vanceqa.contract import Contract, Operation
+from vanceqa.docs import tables
 from vanceqa.docs.findings import DriftFinding, Rule, rule
 from vanceqa.docs.model import DocsPage, Endpoint, Parameter, Source
 from vanceqa.docs.requestline import canonical, matches, param_names, url_path
@@ -235,7 +236,7 @@ def _compare(
         yield r.finding(param.source, message, f"{label} {param.name} type", "warning")
     has_default = "default" in schema
     if param.default is not None and has_default:
-        value = _coerce(param.default, ctype)
+        value = tables.default_value(param.default, ctype)
         if value != schema["default"]:
             message = (
                 f"{param.name!r} defaults to {param.default} in the docs, "
@@ -288,20 +289,6 @@ def _pkey(name: str, location: str) -> tuple[str, str]:
     # Path parameter names are free (`<ID>` vs `{id}`); form and body fields are one family.
     loc = "body" if location in ("body", "formData") else location
     return (name.lower() if location == "path" else name, loc)
-
-
-def _coerce(text: str, kind: str | None) -> JSON:
-    value = text.strip()
-    try:
-        if kind == "boolean":
-            return {"true": True, "false": False}.get(value.lower(), value)
-        if kind == "integer":
-            return int(value)
-        if kind == "number":
-            return float(value)
-    except ValueError:
-        return value
-    return value
 
 
 def _show(value: JSON) -> str:

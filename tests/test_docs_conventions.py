@@ -89,6 +89,11 @@ CONVENTIONS: dict[str, list[tuple[str, str, str]]] = {
         ("POST", "/v2/rotas", "Create a rota"),
         ("GET", "/v2/rotas", "List rotas"),
     ],
+    # A row naming two spellings (`zip/postal_code`); names with a placeholder segment.
+    "field-spellings": [
+        ("PUT", "/v1/lockers/{locker_id}", "Move a locker"),
+        ("POST", "/v1/lockers/{locker_id}/open", "Open a locker"),
+    ],
     # Correct request lines, curls broken in each way a shell notices.
     "broken-curls": [
         ("POST", "/v1/readings", "Record a reading"),
@@ -308,3 +313,17 @@ def test_prose_defaults_agree_with_a_correct_contract_and_skeleton(tmp_path: Pat
         "max_rounds": 3,
         "supervisor_id": None,
     }
+
+
+def test_field_spellings_each_spelling_and_each_placeholder_name_is_documented() -> None:
+    page = page_of("field-spellings")
+    move = endpoint(page, "Move a locker")
+    assert [(p.name, p.location, p.source.line) for p in move.parameters] == [
+        ("street", "body", 25),
+        ("city", "body", 26),
+        ("zip", "body", 27),  # one row, two spellings
+        ("postal_code", "body", 27),
+        ("tag.{tag_id}", "body", 31),  # named in the prose of its sub-section
+    ]
+    report = find_drift(page, load_contract(SLATE / "field-spellings" / "openapi.yaml"))
+    assert [f for f in report.findings if f.severity != "info"] == []

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from vanceqa.docs import paramnames
 from vanceqa.docs.jsonish import infer_schema, parse_jsonish, shape_differences
 from vanceqa.docs.snippets import (
     CurlParseError,
@@ -180,3 +181,31 @@ def test_inferred_schema_accepts_its_example(value: object) -> None:
     import jsonschema
 
     jsonschema.validate(value, infer_schema(value))
+
+
+@pytest.mark.parametrize(
+    ("documented", "sent", "covered"),
+    [
+        ("profile.{profile_value_id}", "profile.12", True),
+        ("meta[<key>]", "meta[7]", True),
+        ("meta[<key>]", "meta[7][name]", True),  # array syntax of a fitting name
+        ("labels", "labels[][name]", True),
+        ("profile.{id}", "profile.1.2", False),  # one placeholder, one segment
+        ("profile.{id}", "profile", False),
+        ("profile.{id}", "profiles.1", False),
+        ("zipcode", "postcode", False),
+    ],
+)
+def test_a_sent_name_fits_the_documented_name(documented: str, sent: str, covered: bool) -> None:
+    assert paramnames.fits(documented, sent) is covered
+
+
+def test_names_a_row_or_a_paragraph_documents() -> None:
+    assert paramnames.spellings("zipcode/postcode") == ["zipcode", "postcode"]
+    assert paramnames.spellings("zipcode / postcode") == ["zipcode", "postcode"]
+    assert paramnames.spellings("date (from/to)") == ["date (from/to)"]
+    prose = 'Set each value through the field "profile.{profile_value_id}" of the request.'
+    assert paramnames.patterns_in_prose(prose) == ["profile.{profile_value_id}"]
+    # A URL or a path template is no field name; nor is a name without the word "field".
+    assert paramnames.patterns_in_prose("The field is set by GET /a/{id} at https://{h}.x/") == []
+    assert paramnames.patterns_in_prose('Send "profile.{id}" too.') == []

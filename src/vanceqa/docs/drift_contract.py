@@ -20,6 +20,7 @@ from vanceqa.contract import Contract, Operation
 from vanceqa.docs import tables
 from vanceqa.docs.findings import DriftFinding, Rule, rule
 from vanceqa.docs.model import DocsPage, Endpoint, Parameter, Source
+from vanceqa.docs.paramnames import fits, has_placeholder
 from vanceqa.docs.requestline import canonical, matches, param_names, url_path
 from vanceqa.docs.snippets import CurlParseError, parse_curl_commands
 
@@ -117,7 +118,11 @@ def check_parameters(r: Rule, page: DocsPage, contract: Contract) -> Iterator[Dr
         expected = {_pkey(name, loc): schema for name, loc, schema in params}
         where_in = {_pkey(name, loc): loc for name, loc, _ in params}
         label = f"{m.method} {canonical(m.endpoint.path)}"
+        patterns = [(k, p.name) for k, p in documented.items() if has_placeholder(p.name)]
+        open_body = _open_body(contract, op)
         for key, param in documented.items():
+            if _pattern_agrees(key, param, expected, open_body):
+                continue  # `profile.{id}`: the contract names `profile.12`, or takes any field
             if key not in expected:
                 other = [k for k in expected if k[0] == key[0]]
                 if other:
@@ -137,7 +142,8 @@ def check_parameters(r: Rule, page: DocsPage, contract: Contract) -> Iterator[Dr
             name = key[0]
             if key[1] == "path" and name.lower() in op_path[:in_path]:
                 continue
-            if key not in documented and not any(k[0] == name for k in documented):
+            fitted = any(k[1] == key[1] and fits(pattern, name) for k, pattern in patterns)
+            if key not in documented and not any(k[0] == name for k in documented) and not fitted:
                 message = (
                     f"{op.operation_id} has {where_in[key]} parameter {name!r}; the docs do not"
                 )
@@ -266,6 +272,32 @@ def _contract_params(
         for name, prop in (schema.get("properties") or {}).items():
             params.append((name, location, prop))
     return params
+
+
+def _pattern_agrees(
+    key: tuple[str, str],
+    param: Parameter,
+    expected: Mapping[tuple[str, str], JSON],
+    open_body: bool,
+) -> bool:
+    """A documented name with a placeholder that the contract covers its own way.
+
+    The contract cannot name `profile.{id}` as a parameter: it lists concrete names that
+    fit it (`profile.12`), or states a body taking further fields; either is agreement.
+    """
+    if key in expected or not has_placeholder(param.name):
+        return False
+    fitting = any(k[1] == key[1] and fits(param.name, k[0]) for k in expected)
+    return fitting or (open_body and key[1] == "body")
+
+
+def _open_body(contract: Contract, op: Operation) -> bool:
+    """Does the request body say it takes fields besides its properties (stated, not implied)?"""
+    body = _request_body(contract, op)
+    if body is None:
+        return False
+    extra = body[1].get("additionalProperties")
+    return bool(body[1].get("patternProperties")) or (extra is not None and extra is not False)
 
 
 def _request_body(contract: Contract, op: Operation) -> tuple[str, Mapping[str, JSON]] | None:

@@ -16,6 +16,7 @@ from vanceqa.docs.basepath import fits, is_relative
 from vanceqa.docs.findings import DriftFinding, Rule, rule
 from vanceqa.docs.jsonish import parse_jsonish
 from vanceqa.docs.model import CodeExample, DocsPage, Endpoint, Source
+from vanceqa.docs.paramnames import covered
 from vanceqa.docs.requestline import canonical, url_path
 from vanceqa.docs.snippets import CurlCommand, curl_problems, read_curl_leniently
 
@@ -183,13 +184,13 @@ def check_mojibake(r: Rule, page: DocsPage) -> Iterator[DriftFinding]:
 
 @rule("undocumented-example-parameter", "warning", "an example sends an undocumented parameter")
 def check_example_parameters(r: Rule, page: DocsPage) -> Iterator[DriftFinding]:
-    common = {_base_name(p.name) for p in page.page_parameters}
+    common = [p.name for p in page.page_parameters]
     for endpoint, example, command in _curl_commands(page):
-        documented = {_base_name(p.name) for p in endpoint.parameters} | common
+        documented = [p.name for p in endpoint.parameters] + common
         if not endpoint.parameters:
             continue  # nothing documented at all: the contract rules say more
         for name in _sent_parameters(command):
-            if _base_name(name) not in documented and name.lower() not in CREDENTIAL_PARAMS:
+            if not covered(name, documented) and name.lower() not in CREDENTIAL_PARAMS:
                 message = f"the curl example sends {name!r}, which {endpoint.title!r} does not list"
                 where = Source(example.source.file, example.source.line + command.line)
                 yield r.finding(where, message, f"{endpoint.label} {name}")
@@ -242,11 +243,6 @@ def _curl_commands(page: DocsPage) -> Iterator[tuple[Endpoint, CodeExample, Curl
 def _same_title(a: str, b: str) -> bool:
     x, y = (" ".join(re.findall(r"\w+", t.lower())) for t in (a, b))
     return x.startswith(y) or y.startswith(x)
-
-
-def _base_name(name: str) -> str:
-    """`payment_methods[][code]` and `ids[]` name `payment_methods` and `ids`."""
-    return name.split("[", 1)[0].strip().lower() or name.lower()
 
 
 def placeholder_url(url: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from vanceqa.docs import paramnames
 from vanceqa.docs.model import JSON, ErrorCode, Parameter, Source
 
 _PARAM_HEADS = {
@@ -149,9 +150,13 @@ def parameters(table: Table, heading_location: str | None) -> list[Parameter]:
         required = _required(cell(c_required), columns[c_required] if c_required else "")
         if required is None:
             required = _required_from_text(description)
-        params.append(
+        # `zipcode/postcode`: two spellings, each documented; a required row needs one.
+        names = paramnames.spellings(clean(cells[0]))
+        if len(names) > 1 and required:
+            required = None
+        params += [
             Parameter(
-                name=clean(cells[0]),
+                name=name,
                 location=location or "",
                 source=Source(table.file, line),
                 default=default,
@@ -160,7 +165,8 @@ def parameters(table: Table, heading_location: str | None) -> list[Parameter]:
                 description=description,
                 type_stated=stated is not None,
             )
-        )
+            for name in names
+        ]
     return params
 
 

@@ -94,6 +94,12 @@ CONVENTIONS: dict[str, list[tuple[str, str, str]]] = {
         ("PUT", "/v1/lockers/{locker_id}", "Move a locker"),
         ("POST", "/v1/lockers/{locker_id}/open", "Open a locker"),
     ],
+    # JSON examples that elide items and keys with `...`, `…` and `"..."`.
+    "elided-json": [
+        ("GET", "/api/packets", "List seed packets"),
+        ("GET", "/api/packets/{packet_id}", "Get a seed packet"),
+        ("POST", "/api/packets", "Donate seeds"),
+    ],
     # Correct request lines, curls broken in each way a shell notices.
     "broken-curls": [
         ("POST", "/v1/readings", "Record a reading"),
@@ -327,3 +333,23 @@ def test_field_spellings_each_spelling_and_each_placeholder_name_is_documented()
     ]
     report = find_drift(page, load_contract(SLATE / "field-spellings" / "openapi.yaml"))
     assert [f for f in report.findings if f.severity != "info"] == []
+
+
+def test_elided_json_is_read_as_far_as_it_shows() -> None:
+    page = page_of("elided-json")
+    bodies = [(r.body, r.elided) for e in page.endpoints for r in e.responses]
+    assert bodies == [
+        ({"packets": [{"id": "p-301", "variety": "Crimson Flat"}], "meta": {}}, True),
+        ({"id": "p-301", "variety": "Crimson Flat", "grower": {"id": "g-7"}, "sown": 40}, True),
+        ({"id": "p-302", "variety": "Crimson Flat"}, True),
+    ]
+    report = find_drift(page, load_contract(SLATE / "elided-json" / "openapi.yaml"))
+    # The contract requires keys the examples elide: no example-invalid, no json-invalid.
+    assert [f for f in report.findings if f.severity != "info"] == []
+    notes = [(f.rule, f.line) for f in report.findings if f.rule == "json-elided"]
+    assert notes == [
+        ("json-elided", 19),
+        ("json-elided", 43),
+        ("json-elided", 62),
+        ("json-elided", 70),
+    ]

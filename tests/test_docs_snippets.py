@@ -209,3 +209,43 @@ def test_names_a_row_or_a_paragraph_documents() -> None:
     # A URL or a path template is no field name; nor is a name without the word "field".
     assert paramnames.patterns_in_prose("The field is set by GET /a/{id} at https://{h}.x/") == []
     assert paramnames.patterns_in_prose('Send "profile.{id}" too.') == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ('{"a": 1, ...}', {"a": 1}),
+        ('[{"id": 1, ...}, ...]', [{"id": 1}]),
+        ('{"a": 1,\n  ...\n  "b": {"c": 2}}', {"a": 1, "b": {"c": 2}}),  # no comma after
+        ('{"items": [\n  ...\n], "n": 0}', {"items": [], "n": 0}),
+        ('{"a": 1, "..."}', {"a": 1}),  # a lone "..." where a key goes
+        ('{\n  "..."\n  "b": 2\n}', {"b": 2}),
+        ('{"r": { "..." }}', {"r": {}}),
+        ('{"a": ..., "b": 1}', {"b": 1}),  # an elided value takes its key
+        ('{"a": 1, …}', {"a": 1}),
+        ('{"a": 1, ..., }', {"a": 1}),
+    ],
+)
+def test_elided_json_parses_as_what_it_shows(text: str, value: object) -> None:
+    parsed = parse_jsonish(text)
+    assert (parsed.value, parsed.elided, parsed.error) == (value, True, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [
+        ('{\n  "a": 1,\n  ...\n  "b": 2,\n}', 5, 1),  # a trailing comma besides
+        ("{\n  \"a\": 'x',\n  ...\n}", 2, 8),  # single quotes besides
+        ('"a": 1,\n...', 1, 4),  # a fragment, not an object
+        ("...", 1, 4),  # nothing but elision
+    ],
+)
+def test_json_broken_for_another_reason_stays_broken(text: str, line: int, column: int) -> None:
+    parsed = parse_jsonish(text)
+    assert (parsed.value, parsed.elided, parsed.error_line) == (None, False, line)
+    assert str(parsed.error).endswith(f"at column {column}")
+
+
+def test_strings_that_hold_dots_are_values() -> None:
+    parsed = parse_jsonish('{"a": "...", "b": ["…"]}')
+    assert (parsed.value, parsed.elided) == ({"a": "...", "b": ["…"]}, False)

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from vanceqa.docs.basepath import fits, is_relative
 from vanceqa.docs.findings import DriftFinding, Rule, rule
-from vanceqa.docs.jsonish import parse_jsonish
+from vanceqa.docs.jsonish import Parsed, parse_jsonish
 from vanceqa.docs.model import CodeExample, DocsPage, Endpoint, Source
 from vanceqa.docs.paramnames import covered
 from vanceqa.docs.requestline import canonical, url_path
@@ -68,13 +68,27 @@ def check_json(r: Rule, page: DocsPage) -> Iterator[DriftFinding]:
                 where = Source(response.source.file, response.error_line or response.source.line)
                 message = f"JSON example does not parse: {response.parse_error}"
                 yield r.finding(where, message, f"{section.title}: {_first_line(response.raw)}")
-    for endpoint, example, command in _curl_commands(page):
-        if command.json_body and command.body and not command.body.startswith("@"):
-            parsed = parse_jsonish(command.body)
-            if parsed.error:
-                where = Source(example.source.file, example.source.line + command.line)
-                message = f"JSON request body of the curl example does not parse: {parsed.error}"
-                yield r.finding(where, message, f"{endpoint.label} curl body")
+    for endpoint, where, parsed in _curl_json_bodies(page):
+        if parsed.error:
+            message = f"JSON request body of the curl example does not parse: {parsed.error}"
+            yield r.finding(where, message, f"{endpoint.label} curl body")
+
+
+@rule("json-elided", "info", "a JSON example elides items or keys")
+def check_elided_json(r: Rule, page: DocsPage) -> Iterator[DriftFinding]:
+    # Not an error: the reader sees `...` standing for more. Said once per example, since
+    # the drift rules check only what it shows.
+    for section in page.sections:
+        for response in section.responses:
+            if response.elided:
+                message = "JSON example elides items or keys (`...`): checked as far as it shows"
+                yield r.finding(
+                    response.source, message, f"{section.title}: {_first_line(response.raw)}"
+                )
+    for endpoint, where, parsed in _curl_json_bodies(page):
+        if parsed.elided:
+            message = "JSON request body of the curl example elides items or keys (`...`)"
+            yield r.finding(where, message, f"{endpoint.label} curl body")
 
 
 @rule("curl-unparsable", "error", "a shell would not run a curl example as it reads")
@@ -238,6 +252,14 @@ def _curl_commands(page: DocsPage) -> Iterator[tuple[Endpoint, CodeExample, Curl
         for example in endpoint.examples_for("shell"):
             for command in read_curl_leniently(example.code):
                 yield endpoint, example, command
+
+
+def _curl_json_bodies(page: DocsPage) -> Iterator[tuple[Endpoint, Source, Parsed]]:
+    """The JSON bodies curl examples send inline (not `@file`), parsed, with their line."""
+    for endpoint, example, command in _curl_commands(page):
+        if command.json_body and command.body and not command.body.startswith("@"):
+            where = Source(example.source.file, example.source.line + command.line)
+            yield endpoint, where, parse_jsonish(command.body)
 
 
 def _same_title(a: str, b: str) -> bool:

@@ -134,6 +134,7 @@ def json_response(run: Run, example: CodeExample, notes: list[Annotation]) -> Ex
         parse_error=parsed.error,
         error_line=example.source.line + parsed.error_line if parsed.error_line else None,
         had_comments=parsed.had_comments,
+        elided=parsed.elided,
         status=int(status_match.group(1)) if status_match else None,
         annotation=note_text,
         kind=kind,

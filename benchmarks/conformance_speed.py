@@ -50,7 +50,7 @@ def run_st(base_url: str, token: str, seed: int) -> tuple[int, float, str]:
     """`st run` over the same contract and settings: (exit code, wall seconds, summary)."""
     cmd = [
         sys.executable, "-m", "schemathesis.cli",
-        "--config-file", str(resources.conformance_dir() / "schemathesis.toml"),
+        "--config-file", str(resources.suite_file("schemathesis.toml")),
         "run", str(resources.openapi_path()), "--url", base_url,
         "-H", f"Authorization: {token}", "--checks", "all", "--seed", str(seed),
     ]  # fmt: skip

@@ -44,6 +44,7 @@ def top(name: str) -> str:
         "redact",
         "errors",
         "resources",
+        "workspace",
         "units",
         "paths",
         "pacing",

@@ -4,6 +4,7 @@ plugin staying idle in sessions that never ask for a target."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -160,28 +161,28 @@ def test_a_finding_says_what_broke_what_was_sent_and_what_came_back() -> None:
 
 def test_server_errors_and_teapots_are_called_out() -> None:
     with pytest.raises(Finding, match="a server error: never acceptable"):
-        checks.get("id_malformed")(exchange(500))
+        checks.ID_MALFORMED(exchange(500))
     with pytest.raises(Finding, match="tied to no request: unexpected"):
-        checks.get("id_unknown")(exchange(418))
-    checks.get("id_malformed")(exchange(404))
-    checks.get("id_malformed")(exchange(400))
+        checks.ID_UNKNOWN(exchange(418))
+    checks.ID_MALFORMED(exchange(404))
+    checks.ID_MALFORMED(exchange(400))
 
 
 def test_schema_checks_pass_good_shapes_and_fail_bad_ones() -> None:
     contract = default_contract()
     good = b'{"id": 1, "name": "a", "breed": "b", "fluffiness": 1, "cuteness": 2, "extra": true}'
-    checks.get("shape_item_schema")(exchange(200, good), contract=contract, kitten_id=1)
+    checks.SHAPE_ITEM_SCHEMA(exchange(200, good), contract=contract, kitten_id=1)
     bad = good.replace(b'"fluffiness": 1', b'"fluffiness": "1"')
     with pytest.raises(Finding, match="breaks the contract's schema"):
-        checks.get("shape_item_schema")(exchange(200, bad), contract=contract, kitten_id=1)
+        checks.SHAPE_ITEM_SCHEMA(exchange(200, bad), contract=contract, kitten_id=1)
     with pytest.raises(Finding, match="asked for kitten 2"):
-        checks.get("shape_item_schema")(exchange(200, good), contract=contract, kitten_id=2)
+        checks.SHAPE_ITEM_SCHEMA(exchange(200, good), contract=contract, kitten_id=2)
     with pytest.raises(Finding, match="not JSON"):
-        checks.get("shape_list_schema")(exchange(200, b"<html>"), contract=contract)
+        checks.SHAPE_LIST_SCHEMA(exchange(200, b"<html>"), contract=contract)
 
 
 def test_content_type_allows_parameters_and_empty_bodies() -> None:
-    check = checks.get("shape_content_type")
+    check = checks.SHAPE_CONTENT_TYPE
     check(exchange(200, b"[]", {"content-type": "application/json; charset=utf-8"}))
     check(exchange(204, b"", {}))
     with pytest.raises(Finding, match="text/plain"):
@@ -189,7 +190,7 @@ def test_content_type_allows_parameters_and_empty_bodies() -> None:
 
 
 def test_allow_header_must_name_documented_methods_only() -> None:
-    check = checks.get("protocol_405_allow")
+    check = checks.PROTOCOL_405_ALLOW
     allow = {"allow": "GET, DELETE, HEAD"}
     check(exchange(405, b"{}", allow, method="PUT"), documented=("GET", "DELETE"))
     with pytest.raises(Finding, match="no Allow header"):
@@ -203,20 +204,20 @@ def test_allow_header_must_name_documented_methods_only() -> None:
 def test_superset_and_default_compare_ids_not_order() -> None:
     a = exchange(200, b'[{"id": 1}, {"id": 2}]')
     b = exchange(200, b'[{"id": 2}, {"id": 1}, {"id": 3}]')
-    checks.get("param_superset")(a, b, flag="include_cats=true")
+    checks.PARAM_SUPERSET(a, b, flag="include_cats=true")
     with pytest.raises(Finding, match=r"lacks ids \[3\]"):
-        checks.get("param_superset")(b, a, flag="include_cats=true")
+        checks.PARAM_SUPERSET(b, a, flag="include_cats=true")
     same = exchange(200, b'[{"id": 2}, {"id": 1}]')
-    checks.get("param_default")(a, same, flag="include_cats", default="false")
+    checks.PARAM_DEFAULT(a, same, flag="include_cats", default="false")
     with pytest.raises(Finding, match="differs from include_cats=false"):
-        checks.get("param_default")(a, b, flag="include_cats", default="false")
+        checks.PARAM_DEFAULT(a, b, flag="include_cats", default="false")
 
 
 # -- results and data ----------------------------------------------------------------------
 
 
 def test_failure_record_is_redacted() -> None:
-    finding = checks.get("auth_no_token").finding(exchange(200, TOKEN.encode()), f"saw {TOKEN}")
+    finding = checks.AUTH_NO_TOKEN.finding(exchange(200, TOKEN.encode()), f"saw {TOKEN}")
     record = failure_record(finding, (TOKEN,))
     assert record["check"] == "auth_no_token"
     assert record["status"] == 200
@@ -351,18 +352,90 @@ def test_ignored_auth_still_catches_a_server_ignoring_tokens() -> None:
     assert client.stats.requests >= 2
 
 
+def _js_reads_as_positive_integer(value: str) -> bool:
+    """JavaScript's Number(value), computed by node itself: the parser Express ids meet."""
+    import json
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    script = (
+        "const n = Number(JSON.parse(process.argv[1])); console.log(Number.isInteger(n) && n > 0)"
+    )
+    out = subprocess.run([node, "-e", script, json.dumps(value)], capture_output=True, text=True)
+    return out.stdout.strip() == "true"
+
+
 @given(value=malformed_ids())
 def test_malformed_ids_never_spell_a_valid_id(value: str) -> None:
-    # " 1", "+1", "01" may rightly be read as kitten 1: reading 6 does not settle them.
+    # " 1", "+1", "01", "1.0", "0x10" may rightly be read as kitten 1 (or 16): reading 6
+    # leaves them open, so none may be generated as "malformed".
     try:
-        parsed = int(value)
+        parsed = float(value)
     except ValueError:
-        return
-    assert parsed <= 0, value
+        parsed = None
+    assert parsed is None or not (parsed >= 1 and parsed == int(parsed)), value
+    with contextlib.suppress(ValueError):
+        assert int(value) <= 0, value
 
 
-@pytest.mark.parametrize("spelling", [" 1", "+1", "01", "1_0", "\u0661"])
+@pytest.mark.parametrize(
+    "spelling",
+    [" 1", "+1", "01", "1_0", "\u0661", "1.0", "1e3", "0x10", "0o7", "0b1", "\u00a01"],
+)
 def test_lenient_spellings_of_an_id_are_not_called_malformed(spelling: str) -> None:
-    from vanceqa.conformance.suite import _lenient_positive_integer
+    from vanceqa.conformance.suite import lenient_positive_integer
 
-    assert _lenient_positive_integer(spelling)
+    assert lenient_positive_integer(spelling)
+
+
+@pytest.mark.parametrize(
+    "spelling", ["0x10", "0B11", " 7 ", "\u00a01", "1e3", "2.0", "1.5", "abc", "0x1g", "1_0", ""]
+)
+def test_the_javascript_reading_matches_node(spelling: str) -> None:
+    """Our copy of JavaScript's Number() agrees with node's own, spelling by spelling."""
+    from vanceqa.conformance.suite import _js_number
+
+    ours = _js_number(spelling)
+    assert (ours is not None and ours >= 1 and ours == int(ours)) == (
+        _js_reads_as_positive_integer(spelling)
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "path", "open_"),
+    [
+        ({"include_cats": ""}, {}, True),  # Django's BooleanField: empty means the default
+        ({"include_cats": "TRUE"}, {}, True),
+        ({"available": "1"}, {}, True),
+        ({"include_cats": ["true", "false"]}, {}, True),  # given twice: not documented
+        ({"include_cats": "banana"}, {}, False),  # no framework reads it: must be 400
+        ({"include_cats": "true", "available": "2"}, {}, False),
+        ({"include_cats": "true"}, {}, False),  # nothing open: a negative case stays one
+        ({}, {"id": "1.0"}, True),  # pydantic's int reads it as 1
+        ({}, {"id": "0x10"}, True),  # JavaScript's Number reads it as 16
+        ({}, {"id": "abc"}, False),
+        ({}, {}, False),
+    ],
+)
+def test_schemathesis_invalid_data_the_readings_leave_open_is_not_judged(
+    query: dict[str, object], path: dict[str, object], open_: bool
+) -> None:
+    from types import SimpleNamespace
+
+    from schemathesis.core.failures import AcceptedNegativeData
+
+    from vanceqa.conformance.generated import _judged
+
+    def failure() -> AcceptedNegativeData:
+        return AcceptedNegativeData(
+            operation="GET /api/kittens", message="accepted", status_code=200,
+            expected_statuses=["400"],
+        )  # fmt: skip
+
+    case = SimpleNamespace(query=query, path_parameters=path)
+    kept = _judged(case, [failure()])
+    assert kept == ([] if open_ else kept)
+    assert bool(kept) is not open_

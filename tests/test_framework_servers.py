@@ -56,19 +56,49 @@ def node_modules() -> Path:
     return modules
 
 
-def _run(framework: str, defect: str | None, modules: Path) -> SuiteRun:
+# A faithful server is proven as users run the suite (the default profile, each its own
+# seed), and once more where generated values hunt for false alarms: the flags, the ids
+# and schemathesis under the thorough profile (400 examples each).
+FAITHFUL = {"profile": "conformance"}
+HUNT = {"profile": "conformance-thorough", "extra": ("-k", "flag or _id or generated")}
+
+
+def _run(
+    framework: str, defect: str | None, modules: Path, settings: dict[str, object]
+) -> SuiteRun:
+    seed = 1 if defect else 101 + FRAMEWORKS.index(framework)
     with serve_framework(framework, defect, node_modules=modules) as base_url:
-        return run_suite(options_for(base_url).argv())
+        return run_suite(options_for(base_url).argv(), seed=seed, **settings)  # type: ignore[arg-type]
 
 
-def _all(jobs: list[tuple[str, str | None]], modules: Path) -> list[SuiteRun]:
+def _all(
+    jobs: list[tuple[str, str | None]], modules: Path, settings: dict[str, object] | None = None
+) -> list[SuiteRun]:
     with ThreadPoolExecutor(max_workers=PARALLEL_RUNS) as pool:
-        return list(pool.map(lambda job: _run(*job, modules), jobs))
+        return list(pool.map(lambda job: _run(*job, modules, settings or {}), jobs))
 
 
 @pytest.fixture(scope="module")
 def faithful_runs(node_modules: Path) -> dict[str, SuiteRun]:
-    return dict(zip(FRAMEWORKS, _all([(f, None) for f in FRAMEWORKS], node_modules), strict=True))
+    runs = _all([(f, None) for f in FRAMEWORKS], node_modules, FAITHFUL)
+    return dict(zip(FRAMEWORKS, runs, strict=True))
+
+
+@pytest.fixture(scope="module")
+def hunting_runs(node_modules: Path) -> dict[str, SuiteRun]:
+    runs = _all([(f, None) for f in FRAMEWORKS], node_modules, HUNT)
+    return dict(zip(FRAMEWORKS, runs, strict=True))
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_generated_values_raise_no_false_alarm(
+    framework: str, hunting_runs: dict[str, SuiteRun]
+) -> None:
+    run = hunting_runs[framework]
+    assert run.document is not None, run.output[-3000:]
+    assert run.returncode == 0, f"{framework}: a false alarm?\n{run.output[-4000:]}"
+    ran = {r["check"] for r in run.document["results"] if r["outcome"] == "passed"}
+    assert {"param_malformed", "param_spelling", "id_malformed", "schemathesis"} <= ran
 
 
 @pytest.fixture(scope="module")

@@ -20,14 +20,10 @@ KINDS = list(FAULTS)
 
 
 def test_the_registry_holds_every_fault_in_the_order_effects_apply() -> None:
-    assert FAULTS.names() == (
-        "latency",
-        "stall",
-        "error_rate",
-        "maintenance",
-        "rate_limit",
-        "capacity",
-    )
+    # The faults the docs promise, in the order their effects apply; a fault declared
+    # later only adds to the list (it needs no edit here).
+    promised = ("latency", "stall", "error_rate", "maintenance", "rate_limit", "capacity")
+    assert tuple(n for n in FAULTS.names() if n in promised) == promised
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)

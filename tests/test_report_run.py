@@ -165,7 +165,7 @@ def test_run_writes_run_json_history_logs_and_page(
     run = json.loads((tmp_path / "run.json").read_text())
     assert [p["name"] for p in run["phases"]] == ["docs drift", "docs examples"]
     assert all(p["exit_code"] is not None for p in run["phases"])
-    assert run["target"] == {"base_url": None, "mock": True}
+    assert run["target"] == {"base_url": None, "mock": True, "insecure": False}
     for phase in run["phases"]:
         log = (tmp_path / phase["log"]).read_text()
         assert log.startswith(f"$ {phase['command']}")
@@ -210,7 +210,7 @@ def test_run_against_a_server_keeps_its_token_out_of_everything(
     assert token not in everything
     assert admin not in everything
     run = json.loads((tmp_path / "run.json").read_text())
-    assert run["target"] == {"base_url": server.base_url, "mock": False}
+    assert run["target"] == {"base_url": server.base_url, "mock": False, "insecure": False}
 
 
 def test_run_refuses_bad_options_before_starting_anything(

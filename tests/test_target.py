@@ -127,3 +127,67 @@ def test_every_entry_point_refuses_a_bad_target_option_before_starting(
     assert message in done.stdout + done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "reports" / "conformance.json").exists()
+
+
+def _every_option_set(tmp_path: Path) -> TargetConfig:
+    """A target with every option away from its default, odd values included."""
+    from vanceqa.target import OPTIONS
+
+    pem = tmp_path / "ca.pem"
+    pem.write_text("not read here")
+    values = {
+        "base_url": "https://gw.example/vance/v1",
+        "api_token": "tok-1",
+        "admin_token": "tok-2",
+        "hidden_ids": (7, 8),
+        "destructive": True,
+        "delete_ids": (3,),
+        "max_rps": 0.125,
+        "concurrency": 3,
+        "request_timeout_s": 1.08e6,  # 300 h: written back without an exponent
+        "max_body": 12345,
+        "ca_bundle": str(pem),
+        "client_cert": str(pem),
+        "client_key": str(pem),
+        "insecure": True,
+        "proxy": "http://proxy.example:3128",
+        "headers": (("X-Gateway-Key", "k, with a comma"), ("Host", "api.internal")),
+        "secret_headers": ("x-tenant",),
+        "time_limit_s": 1e-05,  # 10 us
+        "strict": True,
+    }
+    assert set(values) == {o.name for o in OPTIONS}, "give the new option a value here"
+    return TargetConfig(**values)  # type: ignore[arg-type]
+
+
+def test_every_option_travels_to_a_child_and_back(tmp_path: Path) -> None:
+    """to_env, to_argv and option_values each give back the same target, for every option."""
+    from vanceqa.target import OPTIONS
+
+    target = _every_option_set(tmp_path)
+    assert TargetConfig.from_env(target.to_env()) == target
+    assert TargetConfig.from_sources(target.option_values(), {}) == target
+    parser = argparse.ArgumentParser()
+    add_target_arguments(parser)
+    argv = target.to_argv(secrets=True)
+    assert TargetConfig.from_sources(vars(parser.parse_args(argv)), {}) == target
+    # Without secrets, no secret travels on a command line.
+    public = target.to_argv()
+    assert not {"tok-1", "tok-2", "X-Gateway-Key: k, with a comma"} & set(public)
+    assert {o.flag for o in OPTIONS if not o.secret and o.kind != "headers"} <= set(public)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--request-timeout", "99999999999h"], r"is too long \(at most a year\)"),
+        (["--time-limit", "9" * 400], r"is too long \(at most a year\)"),
+        (["--max-rps", "1e-300"], "must be at least 0.001 requests per second"),
+        (["--max-body", "99999TB"], "must be a size"),
+        (["--max-body", "2000G"], "must be at most 1 TiB"),
+        (["--concurrency", "0"], "must be at least 1"),
+    ],
+)
+def test_extreme_values_are_refused_not_crashed_on(argv: list[str], message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        TargetConfig.from_sources(vars(parse(argv)), {})

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Protocol, cast
 
-from vanceqa import __version__
+from vanceqa import __version__, resources
 from vanceqa.errors import UsageError
 
 # name -> (module, one-line help)
@@ -28,7 +28,12 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "report": ("vanceqa.report.report_command", "rebuild reports/index.html from result files"),
     "mock": ("vanceqa.mock.cli", "serve the bundled mock of the API on a real socket"),
     "docs": ("vanceqa.docs.cli", "parse the Slate docs, find drift, run their examples"),
+    "init": ("vanceqa.init_command", "write a workspace (suites, SLOs, data, settings) to edit"),
 }
+PROJECT_HELP = (
+    "the workspace whose fixtures/, conformance/, loadtests/ and vanceqa.toml win over "
+    "the bundled ones (env VANCEQA_PROJECT; default: the current directory)"
+)
 
 
 class _Subcommand(Protocol):
@@ -43,6 +48,29 @@ def _overview() -> str:
     return f"commands:\n{rows}\n\nRun `vanceqa COMMAND --help` for a command's options."
 
 
+def _take_project(args: list[str]) -> tuple[str | None, list[str]]:
+    """Take `--project DIR` from anywhere before `--` (`vanceqa --project DIR run`,
+    `vanceqa docs examples --project DIR`); what follows `--` belongs to pytest/locust."""
+    project: str | None = None
+    rest: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            rest += args[index:]
+            break
+        if arg == "--project":
+            project = args[index + 1] if index + 1 < len(args) else ""
+            index += 2
+            continue
+        if arg.startswith("--project="):
+            project = arg.split("=", 1)[1]
+        else:
+            rest.append(arg)
+        index += 1
+    return project, rest
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `vanceqa` console script; returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -53,7 +81,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     top.add_argument("--version", action="version", version=f"vanceqa {__version__}")
+    top.add_argument("--project", metavar="DIR", help=PROJECT_HELP)
     top.add_argument("command", choices=sorted(SUBCOMMANDS), metavar="COMMAND")
+    project, args = _take_project(args)
+    if project == "":
+        top.error("--project needs a folder")
     if not args:
         top.print_help()
         return 2
@@ -68,8 +100,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     module = cast(_Subcommand, importlib.import_module(module_name))
     parser = argparse.ArgumentParser(prog=f"vanceqa {name}", description=text)
     module.add_arguments(parser)
+    parser.add_argument("--project", metavar="DIR", help=PROJECT_HELP)  # for --help only
     parsed = parser.parse_args(rest)
     try:
+        if project:
+            resources.use_project(project)  # the phases and the mock inherit it
         code = module.run(parsed)
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
         return code

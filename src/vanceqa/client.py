@@ -31,12 +31,18 @@ from vanceqa.errors import Finding, TargetUnavailable
 from vanceqa.pacing import MAX_RETRIES_ON_429, MAX_RETRY_WAIT_S, Pacer, patiently
 from vanceqa.redact import curl_line, redact_text
 from vanceqa.target import TargetConfig
-from vanceqa.transport import deadline, describe_tls_error, http_client, read_body
+from vanceqa.transport import (
+    deadline,
+    describe_tls_error,
+    http_client,
+    read_body,
+)
 from vanceqa.units import format_size
 
 # Sentinel: "send the default regular token" (None means "send no Authorization header").
 REGULAR = "\x00regular"
 NO_ANSWER_LIMIT = 3
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})  # RFC 9110 9.2.2
 _EXCERPT = 300
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -49,6 +55,10 @@ class DeleteRefused(Exception):
 
 class TargetStoppedAnswering(TargetUnavailable):
     """Several requests in a row got no answer: the run stops, keeping its results."""
+
+
+class RunOutOfTime(TargetUnavailable):
+    """The run's time limit passed: no request is sent after it; results so far stand."""
 
 
 @dataclass(frozen=True)
@@ -129,10 +139,14 @@ class TargetClient:
         self.max_retry_wait_s = max_retry_wait_s
         self.stats = ClientStats()
         self.stopped: str | None = None  # why the target was given up on
+        self.ends_at: float | None = None  # monotonic: the run's time limit, if it has one
+        self.time_limit_s: float = 0.0
         self._pace = Pacer(target.max_rps)
         self._lock = threading.Lock()
         self._silent = 0
         self._http = http_client(target, transport=transport)
+        self._transport = transport
+        self._one_shot: httpx.Client | None = None  # see _transmit
         self._pool: ThreadPoolExecutor | None = None
 
     @property
@@ -143,6 +157,8 @@ class TargetClient:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
         self._http.close()
+        if self._one_shot is not None:
+            self._one_shot.close()
 
     # -- side by side ------------------------------------------------------------------
     def submit(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> Future[R]:
@@ -202,6 +218,9 @@ class TargetClient:
         self, method: str, url: str, headers: Mapping[str, str], content: bytes | None = None
     ) -> Exchange:
         """Send a fully built request (guarded, paced, 429s waited out); see `request`."""
+        # Only what the transport can decode within --max-body is asked for (the client's
+        # own Accept-Encoding), whatever the caller's client asks (requests asks for br).
+        headers = {k: v for k, v in headers.items() if k.lower() != "accept-encoding"}
         refusal = self.target.delete_refusal(method, url)
         if refusal is not None:
             with self._lock:
@@ -225,15 +244,17 @@ class TargetClient:
         if self.stopped is not None:
             raise TargetStoppedAnswering(self.stopped)
         self._pace()
+        limit = self._deadline_s()
         started = time.perf_counter()
-        curl = curl_line(method, url, headers, self.secrets, self.target.secret_header_names)
-        limit = self.target.request_timeout_s
+        # The repro line carries the --header headers too: behind a gateway it fails without.
+        shown = _with_target_headers(self.target, headers)
+        curl = curl_line(method, url, shown, self.secrets, self.target.secret_header_names)
         with self._lock:
             self.stats.requests += 1
         try:
             with deadline(limit):
                 request = self._http.build_request(method, url, headers=headers, content=content)
-                response = self._http.send(request, stream=True)
+                response = self._transmit(request)
                 body = read_body(response, self.target.max_body)
         except httpx.TransportError as exc:
             self._no_answer(exc, limit)
@@ -246,6 +267,22 @@ class TargetClient:
             ) from None
         with self._lock:
             self._silent = 0
+        if body.oversized:
+            status, encoding = response.status_code, body.encoding
+            # Drop the capped body now: a stored exception keeps its frame's locals alive,
+            # and a check may keep many of them until it is judged.
+            del body, response
+            raise Finding(
+                check="response_size",
+                behaviour="An answer fits within --max-body once decompressed",
+                details=(
+                    f"the body passed {format_size(self.target.max_body)}"
+                    f"{' after ' + encoding + ' decompression' if encoding else ''}; "
+                    "reading stopped there (raise --max-body if answers this large are real)"
+                ),
+                curl=curl,
+                status=status,
+            )
         answer = httpx.Response(
             response.status_code,
             headers=[(k, v) for k, v in response.headers.multi_items() if k != "content-encoding"],
@@ -256,7 +293,7 @@ class TargetClient:
         exchange = Exchange(
             method=method,
             url=url,
-            request_headers=headers,
+            request_headers=shown,
             status=response.status_code,
             headers=response.headers,
             body=body.content,
@@ -265,19 +302,48 @@ class TargetClient:
             raw=answer,
             secret_headers=self.target.secret_header_names,
         )
-        if body.oversized:
-            raise Finding(
-                check="response_size",
-                behaviour="An answer fits within --max-body once decompressed",
-                details=(
-                    f"the body passed {format_size(self.target.max_body)}"
-                    f"{' after ' + body.encoding + ' decompression' if body.encoding else ''}; "
-                    "reading stopped there (raise --max-body if answers this large are real)"
-                ),
-                curl=curl,
-                status=exchange.status,
-            )
         return exchange
+
+    def start_clock(self, seconds: float, started: float | None = None) -> None:
+        """The run ends `seconds` after `started` (monotonic; default now): no request is
+        sent past it, and none is given longer than what is left of it."""
+        self.time_limit_s = seconds
+        self.ends_at = (time.monotonic() if started is None else started) + seconds
+
+    def _deadline_s(self) -> float:
+        """This request's deadline: --request-timeout, cut to what is left of the run."""
+        limit = self.target.request_timeout_s
+        if self.ends_at is None:
+            return limit
+        left = self.ends_at - time.monotonic()
+        if left <= 0:
+            raise RunOutOfTime(
+                f"the run's time limit ({self.time_limit_s:g}s, --time-limit) passed"
+            )
+        return min(limit, left)
+
+    def _transmit(self, request: httpx.Request) -> httpx.Response:
+        """Send, so that a kept-alive connection dying under a request costs no answer.
+
+        Proxies and gateways close idle connections without saying so (tinyproxy closes
+        every one after its answer): a request sent on such a connection as it closes gets
+        no answer at all. An idempotent request is then sent once more on a new connection
+        (RFC 9112 9.3.1); any other (POST, PATCH) is never sent twice, so it goes on a new
+        connection of its own, closed after its answer.
+        """
+        if request.method not in IDEMPOTENT:
+            request.headers["Connection"] = "close"
+            return self._fresh_connections().send(request, stream=True)
+        try:
+            return self._http.send(request, stream=True)
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+            return self._http.send(request, stream=True)
+
+    def _fresh_connections(self) -> httpx.Client:
+        with self._lock:
+            if self._one_shot is None:
+                self._one_shot = http_client(self.target, transport=self._transport)
+            return self._one_shot
 
     def _explain(self, exc: httpx.TransportError, limit: float) -> str:
         if isinstance(exc, httpx.TimeoutException):
@@ -294,6 +360,12 @@ class TargetClient:
                     f"{self.base_url} stopped answering: {self._silent} requests in a row got "
                     f"no answer (last: {self._explain(exc, limit)})"
                 )
+
+
+def _with_target_headers(target: TargetConfig, headers: Mapping[str, str]) -> dict[str, str]:
+    """The headers a request carried: the target's --header ones, unless it set its own."""
+    own = {name.lower() for name in headers}
+    return {**{n: v for n, v in target.headers if n.lower() not in own}, **headers}
 
 
 def wait_all(futures: Iterable[Future[R]]) -> list[R]:

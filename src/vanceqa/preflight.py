@@ -43,6 +43,15 @@ def preflight(client: TargetClient) -> None:
                 f"{where} refused the {label} (401 on GET {LIST_PATH}); check --api-token/"
                 "--admin-token or VANCEQA_API_TOKEN/VANCEQA_ADMIN_TOKEN. Nothing was run."
             )
+        if exchange.status == 403:
+            # The docs give 403 to hidden kittens only, never to the list: this is whatever
+            # stands in front of the API (a gateway, an ingress) turning us away.
+            headers = ", ".join(n for n, _ in target.headers) or "none"
+            raise TargetUnavailable(
+                f"{where} answered 403 Forbidden on GET {LIST_PATH} with the {label}: a "
+                "gateway in front of the API may want a header of its own (--header "
+                f"'Name: value'; headers sent: {headers}). Nothing was run."
+            )
         if exchange.status == 404:
             raise TargetUnavailable(
                 f"GET {client.url_for(LIST_PATH)} answered 404: is {where} the API's base URL "

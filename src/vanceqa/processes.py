@@ -52,7 +52,8 @@ def wait_until_ready(
         if process is not None and process.poll() is not None:
             raise TargetUnavailable(f"the server exited with code {process.returncode}")
         try:
-            httpx.get(url, timeout=1.0, verify=verify)
+            # Our own server on loopback: no proxy from the environment, no .netrc.
+            httpx.get(url, timeout=1.0, verify=verify, trust_env=False)
             return
         except httpx.TransportError as exc:
             last = exc

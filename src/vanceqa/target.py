@@ -25,11 +25,22 @@ from urllib.parse import urlsplit
 from vanceqa.errors import UsageError
 from vanceqa.paths import ITEM_PREFIX
 from vanceqa.processes import is_loopback
-from vanceqa.units import format_size, parse_positive_duration, parse_rate, parse_size
+from vanceqa.units import (
+    format_duration,
+    format_size,
+    parse_positive_duration,
+    parse_rate,
+    parse_size,
+)
 
 BUNDLED_MOCK_ENV = "VANCEQA_BUNDLED_MOCK"  # the URL of a mock a parent process started
 DEFAULT_REQUEST_TIMEOUT_S = 10.0
 DEFAULT_MAX_BODY = 8 * 1024 * 1024
+# What every report and summary says of a run with --insecure.
+INSECURE_NOTE = (
+    "TLS certificates were NOT verified (--insecure): whoever answered at the target's "
+    "address was tested, and was sent the tokens"
+)
 DEFAULT_CONCURRENCY = 8
 # The deadline each kind of run sets itself without --time-limit: (seconds, the most
 # requests it sends, for the longer time a --max-rps ceiling needs).
@@ -172,11 +183,11 @@ KINDS: dict[str, Kind] = {
         repeatable=True,
         separator="\n",
     ),
-    "rate": Kind(lambda v, what: parse_rate(v, what=what), {"metavar": "N"}, lambda v: f"{v:g}"),
+    "rate": Kind(lambda v, what: parse_rate(v, what=what), {"metavar": "N"}, repr),
     "duration": Kind(
         lambda v, what: parse_positive_duration(str(v), what=what),
         {"metavar": "DURATION"},
-        lambda v: f"{v:g}s",
+        format_duration,
     ),
     "size": Kind(lambda v, what: parse_size(v, what=what), {"metavar": "SIZE"}, str),
     "count": Kind(parse_count, {"metavar": "N"}, str),
@@ -381,8 +392,14 @@ class TargetConfig:
         """
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
+        given_url = _pick(BY_NAME["base_url"], options, env, defaults or {})[0]
+        https = str(given_url or "").strip().lower().startswith("https:")
         for option in OPTIONS:
             raw, source = _pick(option, options, env, defaults or {})
+            if source in option.fallback_env and not https:
+                # Another tool's variable (SSL_CERT_FILE...) means nothing to a plain-HTTP
+                # target: a stale one must not stop a run against the bundled mock.
+                continue
             if raw is not None:
                 values[option.name] = KINDS[option.kind].parse(raw, source)
         base_url = values.get("base_url")

@@ -87,7 +87,13 @@ def describe_tls_error(exc: BaseException) -> str | None:
 def proxy_for(
     url: str, target: TargetConfig, environ: Mapping[str, str] | None = None
 ) -> str | None:
-    """The proxy for `url`: --proxy, else the *_PROXY variables; None past NO_PROXY."""
+    """The proxy for `url`: --proxy, else the *_PROXY variables; None past NO_PROXY.
+
+    None for the bundled mock: we started it on this machine's loopback, where a
+    company proxy (set for staging) cannot reach it.
+    """
+    if target.bundled_mock:
+        return None
     proxies = _environment_proxies(environ)
     host = urlsplit(url).hostname or ""
     if proxies.get("no") and _bypassed(host, urlsplit(url).port, proxies["no"]):

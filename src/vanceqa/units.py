@@ -5,14 +5,17 @@
     rate range 50 (from 50 to 50) or 10..200 (a ramp)
     size       4MB, 512KiB, 1048576 (bytes; k/M/G are powers of 1024, as for memory)
 
-Every parser refuses what is not finite (`nan`, `inf`) with a `UsageError` naming the
-option, so no entry point can accept a value another one refuses.
+Every parser refuses what is not finite (`nan`, `inf`, a 400-digit number) or past sane
+bounds (a duration over a year, a rate under one request in 1000 s) with a `UsageError`
+naming the option, so no entry point can accept a value another one refuses or crash on
+one later (`time.sleep(1e300)`).
 """
 
 from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 
 from vanceqa.errors import UsageError
 
@@ -20,6 +23,9 @@ _PART = re.compile(r"([0-9]*\.?[0-9]+)\s*(us|ms|s|m|h)?", re.ASCII)
 _SECONDS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 _SIZE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([kmg]?)(i?b?)\s*$", re.ASCII | re.IGNORECASE)
 _SIZE_FACTOR = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+MAX_DURATION_S = 365 * 24 * 3600.0
+MIN_RATE = 0.001
+MAX_SIZE = 1024**4
 
 
 def parse_duration(text: str, *, default_unit: str = "s", what: str = "duration") -> float:
@@ -37,7 +43,15 @@ def parse_duration(text: str, *, default_unit: str = "s", what: str = "duration"
         unit = match.group(2) or default_unit
         total += float(match.group(1)) * _SECONDS[unit]
         pos = match.end()
+    if not math.isfinite(total) or total > MAX_DURATION_S:
+        shown = text if len(text) <= 24 else text[:20] + "…"
+        raise UsageError(f"{what} {shown!r} is too long (at most a year)")
     return total
+
+
+def format_duration(seconds: float) -> str:
+    """Seconds as `parse_duration` reads them back exactly: 1080000.0 -> '1080000s'."""
+    return f"{Decimal(repr(float(seconds))):f}s"
 
 
 def parse_positive_duration(text: str, *, default_unit: str = "s", what: str) -> float:
@@ -56,6 +70,8 @@ def parse_rate(value: object, *, what: str = "rate") -> float:
         raise UsageError(f"{what} must be a number of requests per second, got {value!r}") from None
     if not math.isfinite(rate) or rate <= 0:
         raise UsageError(f"{what} must be a positive, finite number, got {value!r}")
+    if rate < MIN_RATE:
+        raise UsageError(f"{what} must be at least {MIN_RATE:g} requests per second, got {value!r}")
     return rate
 
 
@@ -82,6 +98,8 @@ def parse_size(value: object, *, what: str = "size") -> int:
     size = float(match.group(1)) * _SIZE_FACTOR[match.group(2).lower()]
     if not math.isfinite(size) or size < 1:
         raise UsageError(f"{what} must be at least one byte, got {value!r}")
+    if size > MAX_SIZE:
+        raise UsageError(f"{what} must be at most 1 TiB, got {value!r}")
     return int(size)
 
 

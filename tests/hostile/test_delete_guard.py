@@ -75,7 +75,7 @@ ENTRY_POINTS = {
     ),
     "run": lambda url, out: vanceqa(
         "run", *staging_options(url, "--destructive", "--delete-id", str(NAMED)),
-        "--run-time", "3s", "--report-dir", str(out),
+        "--run-time", "3s", "--slo", "none", "--report-dir", str(out),
     ),
 }  # fmt: skip
 
@@ -88,7 +88,9 @@ def test_only_the_named_id_is_ever_deleted(entry: str, mock: MockServer, tmp_pat
         argv = ENTRY_POINTS[entry](proxy.url, tmp_path / "out")
         ran = run_command(argv, bound_s=600, cwd=tmp_path)
         deletes = [r.target for r in proxy.record.forwarded("DELETE")]
-    assert ran.returncode in (0, 1, 4), ran.output[-3000:]
+    # A correct server behind the proxy: every entry point passes (a DELETE example whose
+    # id the state checks deleted first is skipped, not failed).
+    assert ran.returncode == 0, ran.output[-3000:]
     # Not one DELETE reached the server that was not the named id, spelled exactly.
     assert set(deletes) <= {f"/api/kittens/{NAMED}"}, sorted(set(deletes))[:20]
     state = mock.control("GET", "state")

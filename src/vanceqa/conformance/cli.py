@@ -15,7 +15,8 @@ import pytest
 
 from vanceqa import resources
 from vanceqa.conformance.plugin import EXIT_UNAVAILABLE, STATE
-from vanceqa.target import TargetConfig, add_target_arguments, target_from_args
+from vanceqa.target import TargetConfig, add_target_arguments
+from vanceqa.workspace import target_from_args
 
 REPORT_FILES = ("conformance.xml", "conformance.html", "conformance.json")
 
@@ -58,7 +59,7 @@ def pytest_arguments(
     argv = [
         str(suites),
         "-c",
-        str(suites / "pytest.ini"),
+        str(resources.suite_file("pytest.ini")),
         "--rootdir",
         str(suites.parent),
         f"--junitxml={report_dir / 'conformance.xml'}",

@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from vanceqa import resources
 from vanceqa.client import DeleteRefused, TargetClient
 from vanceqa.conformance.registry import WARNING, level_of
 from vanceqa.conformance.results import ResultBook, failure_record, write_json
@@ -33,7 +34,8 @@ from vanceqa.errors import Finding, TargetUnavailable, UsageError
 from vanceqa.mock.launcher import MockServer
 from vanceqa.pacing import StillThrottled
 from vanceqa.redact import redact_text
-from vanceqa.target import ENV, OPTIONS, TargetConfig
+from vanceqa.target import ENV, INSECURE_NOTE, OPTIONS, TargetConfig
+from vanceqa.workspace import resolve_target
 
 EXIT_UNAVAILABLE = 3
 _LABEL = re.compile(r"\[(GET|PUT|POST|PATCH|DELETE|HEAD|OPTIONS|TRACE) ([^\]\s]+)")
@@ -49,6 +51,15 @@ class PluginState:
     stopped: str | None = None  # why the checks left are not run (the target, the clock)
     ends_at: float | None = None  # monotonic time of the run's time limit
     limit_s: float = 0.0
+    started: float = field(default_factory=time.monotonic)  # the run's clock starts here
+    suites: Path | None = None  # the folder of the conformance tests collected
+
+    def sources(self) -> dict[str, dict[str, str]]:
+        """Which contract, suites, docs page (and mock data) this session used."""
+        kinds = ["contract", "suites", "docs"]
+        if self.session is not None and self.session.mock is not None:
+            kinds.append("data")
+        return resources.sources_record(kinds, {"suites": self.suites})
 
     @property
     def strict(self) -> bool:
@@ -73,12 +84,13 @@ class PluginState:
     def ensure_session(self) -> ConformanceSession:
         if self.session is None:
             options = {o.name: self.config.getoption(o.name) for o in OPTIONS}
-            self.session = ConformanceSession(TargetConfig.from_sources(options))
+            self.session = ConformanceSession(resolve_target(options), started=self.started)
         return self.session
 
-    def start_clock(self, target: TargetConfig) -> None:
-        self.limit_s = target.time_limit("check")
-        self.ends_at = time.monotonic() + self.limit_s
+    def start_clock(self, client: TargetClient) -> None:
+        """The run's time limit, as the session's client keeps it (set from the start)."""
+        self.limit_s = client.time_limit_s
+        self.ends_at = client.ends_at
 
     def why_not_run(self) -> str | None:
         """Why the next check must not run, if it must not: set once, kept."""
@@ -181,7 +193,9 @@ def vanceqa_session(request: pytest.FixtureRequest) -> Iterator[ConformanceSessi
     state = _state(request)
     try:
         session = state.ensure_session()
-        state.start_clock(session.open())
+        session.open()
+        assert session.client is not None
+        state.start_clock(session.client)
     except TargetUnavailable as exc:
         pytest.exit(f"vanceqa: target unavailable: {exc}", returncode=EXIT_UNAVAILABLE)
     except UsageError as exc:
@@ -284,6 +298,8 @@ def pytest_collection_modifyitems(
     from vanceqa.contract import default_contract
 
     contract = default_contract()
+    folders = {item.path.parent for item in items if item.get_closest_marker("conformance")}
+    state.suites = min(folders, key=lambda f: len(f.parts)) if folders else None
     for item in items:
         operation, check = item_meta(item, contract)
         state.meta[item.nodeid] = (operation, check)
@@ -351,6 +367,12 @@ def pytest_runtest_makereport(
         return
     if error is not None and _all_of(error, TargetUnavailable):
         state.stopped = state.stopped or str(_first_finding(error))
+        _skip(report, item, f"not run: {state.stopped}", secrets)
+        return
+    first = _first_finding(error) if error is not None else None
+    if isinstance(first, Finding) and first.check == "transport" and state.why_not_run():
+        # The request that made the client give up on the target: no verdict on the
+        # check it served, like the checks after it.
         _skip(report, item, f"not run: {state.stopped}", secrets)
         return
     if report.failed and call.excinfo is not None:
@@ -446,29 +468,36 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             secrets=state.secrets,
             aborted=(conformance.unavailable if conformance else None) or state.stopped,
             strict=state.strict,
+            insecure=bool(conformance and conformance.given.insecure),
+            sources=state.sources(),
         ),
         state.secrets,
     )
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    """The checks run at each level, and every warning (reading 15)."""
+    """The checks run at each level, every warning (reading 15), the files the checks
+    came from, and whether certificates went unverified."""
     state = config.stash.get(STATE, None)
-    if state is None or state.session is None or not state.book.records:
-        return
-    levels = state.book.levels()
-    warnings = [r for r in state.book.records.values() if r.outcome == "warning"]
+    if state is None or state.session is None:
+        return  # no conformance target in this session
     write = terminalreporter.write_line
-    terminalreporter.section("vanceqa", sep="-")
-    mode = "failing the run (--strict)" if state.strict else "not failing the run"
-    write(
-        f"checks run: {levels['failure']} at level failure, {levels['warning']} at level "
-        f"warning ({mode}); {len(warnings)} warnings"
-    )
-    for record in warnings:
-        # The finding's first line is its behaviour, the second what was seen.
-        lines = str((record.failure or {}).get("message", "")).splitlines()
-        write(f"WARNING {record.check} {record.nodeid}: {' / '.join(lines[:2])}")
+    if state.book.records:
+        levels = state.book.levels()
+        warnings = [r for r in state.book.records.values() if r.outcome == "warning"]
+        terminalreporter.section("vanceqa", sep="-")
+        mode = "failing the run (--strict)" if state.strict else "not failing the run"
+        write(
+            f"checks run: {levels['failure']} at level failure, {levels['warning']} at level "
+            f"warning ({mode}); {len(warnings)} warnings"
+        )
+        for record in warnings:
+            # The finding's first line is its behaviour, the second what was seen.
+            lines = str((record.failure or {}).get("message", "")).splitlines()
+            write(f"WARNING {record.check} {record.nodeid}: {' / '.join(lines[:2])}")
+    write(f"vanceqa: sources: {resources.sources_text(state.sources())}")
+    if state.session.given.insecure:
+        write(f"vanceqa: {INSECURE_NOTE}", yellow=True, bold=True)
 
 
 def _seed(config: pytest.Config) -> int | str | None:

@@ -116,6 +116,8 @@ class ResultBook:
         secrets: tuple[str, ...],
         aborted: str | None = None,
         strict: bool = False,
+        insecure: bool = False,
+        sources: dict[str, dict[str, str]] | None = None,
     ) -> dict[str, Any]:
         counts = self.summary()
         summary: dict[str, Any] = {k: counts[k] for k in ("passed", "failed", "skipped")}
@@ -129,6 +131,7 @@ class ResultBook:
             "target": {
                 "base_url": redact_text(base_url, secrets) if base_url else None,
                 "mock": mock,
+                "insecure": insecure,  # --insecure: TLS certificates were not verified
             },
             "started_at": self.started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "duration_s": round(time.monotonic() - self.started, 3),
@@ -141,6 +144,7 @@ class ResultBook:
             },
             "summary": summary,
             "aborted": aborted,
+            "sources": sources or {},
             "results": [r.as_json() for r in self.records.values()],
         }
         return document

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -80,9 +81,18 @@ class Inventory:
 class ConformanceSession:
     """Opens the target lazily, once; closes the mock it started."""
 
-    def __init__(self, given: TargetConfig, mock_data: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        given: TargetConfig,
+        mock_data: str | Path | None = None,
+        *,
+        started: float | None = None,
+    ) -> None:
         self.given = given
         self.mock_data = mock_data
+        # The run's clock (monotonic) starts when the session is made, before the mock
+        # starts or the preflight runs: --time-limit bounds all of it.
+        self.started = time.monotonic() if started is None else started
         self.target: TargetConfig | None = None
         self.mock: MockServer | None = None
         self.client: TargetClient | None = None
@@ -109,7 +119,7 @@ class ConformanceSession:
             given = self.given
             target = self._start_mock(given) if given.starts_mock else given
             self.target = target
-            self.client = self._stack.enter_context(TargetClient(target))
+            self.client = self._clocked(self._stack.enter_context(TargetClient(target)))
             preflight(self.client)
             try:
                 _ = self.inventory  # read before any check can change the data
@@ -171,10 +181,14 @@ class ConformanceSession:
                 admin_token=self.target.admin_token,
             )
         )
-        client = stack.enter_context(TargetClient(mock.stand_in_for(self.target)))
+        client = self._clocked(stack.enter_context(TargetClient(mock.stand_in_for(self.target))))
         with self._lock:
             self._stack.enter_context(stack)
         return mock, client
+
+    def _clocked(self, client: TargetClient) -> TargetClient:
+        client.start_clock(self.given.time_limit("check"), self.started)
+        return client
 
     def clients(self) -> list[TargetClient]:
         """Every client of the session: its own, and those of its sandboxes."""

@@ -7,6 +7,7 @@ contract and baseline (fixtures/docs-baseline.json) are used unless told otherwi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -26,7 +27,8 @@ from vanceqa.docs.results import write_docs_json
 from vanceqa.docs.skeleton import write_skeleton
 from vanceqa.errors import TargetUnavailable, UsageError
 from vanceqa.mock.launcher import serve_mock
-from vanceqa.target import add_target_arguments, target_from_args
+from vanceqa.target import INSECURE_NOTE, add_target_arguments
+from vanceqa.workspace import target_from_args
 
 BASELINE_NAME = "docs-baseline.json"
 
@@ -114,8 +116,8 @@ def drift_for(args: argparse.Namespace) -> tuple[DriftReport, Path]:
     if args.baseline:
         baseline = load_baseline(args.baseline)
     elif bundled and not args.no_baseline:
-        default = resources.fixtures_dir() / BASELINE_NAME
-        baseline = load_baseline(default) if default.exists() else None
+        with contextlib.suppress(FileNotFoundError):  # the workspace's, else ours, else none
+            baseline = load_baseline(resources.locate("docs_baseline").path)
     return find_drift(page, contract, baseline), path
 
 
@@ -128,8 +130,10 @@ def _drift(args: argparse.Namespace) -> int:
             count = write_baseline(args.write_baseline, report.findings, previous)
         print(f"wrote {count} accepted findings to {args.write_baseline}", file=sys.stderr)
     if args.report_dir:
+        used = {"docs": path, "contract": report.contract, "docs_baseline": report.baseline}
+        sources = resources.sources_record([k for k, v in used.items() if v], used)
         with _writing("the result file", Path(args.report_dir) / "docs.json"):
-            written = write_docs_json(args.report_dir, path, drift=report)
+            written = write_docs_json(args.report_dir, path, drift=report, sources=sources)
         print(f"wrote {written}", file=sys.stderr)
     if args.json:
         document = {
@@ -188,6 +192,7 @@ def _examples(args: argparse.Namespace) -> int:
             )
             where = f"{server.base_url} (the bundled mock)"
             summary_target: dict[str, object] = {"base_url": server.base_url, "mock": True}
+            used = ["docs", "data"]
     else:
         plans = plan_examples(page, target)
         results, stopped = run_examples(
@@ -195,6 +200,12 @@ def _examples(args: argparse.Namespace) -> int:
         )
         where = str(target.base_url)
         summary_target = {"base_url": target.base_url, "mock": False}
+        used = ["docs"]
+    summary_target["insecure"] = target.insecure
+    sources = resources.sources_record(used, {"docs": path})
+    print(f"docs examples: sources: {resources.sources_text(sources)}", file=sys.stderr)
+    if target.insecure:
+        print(f"docs examples: {INSECURE_NOTE}", file=sys.stderr)
     ran = [r for r in results if r.outcome != "skipped"]
     if not stopped and ran and all(r.status == 401 for r in ran):
         # Every example refused: that is the token, not the docs (one message, exit 3).
@@ -202,10 +213,22 @@ def _examples(args: argparse.Namespace) -> int:
             "the target refused the API token: every example that ran answered 401 "
             "(check --api-token or VANCEQA_API_TOKEN)"
         )
+    elif not stopped and ran and all(r.status == 403 for r in ran):
+        # The docs give 403 to hidden kittens only: a gateway is turning us away.
+        sent = ", ".join(name for name, _ in target.headers) or "none"
+        stopped = (
+            "every example that ran answered 403 Forbidden: a gateway in front of the API "
+            f"may want a header of its own (--header 'Name: value'; headers sent: {sent})"
+        )
     if args.report_dir:
         with _writing("the result file", Path(args.report_dir) / "docs.json"):
             written = write_docs_json(
-                args.report_dir, path, examples=results, target=summary_target, stopped=stopped
+                args.report_dir,
+                path,
+                examples=results,
+                target=summary_target,
+                stopped=stopped,
+                sources=sources,
             )
         print(f"wrote {written}", file=sys.stderr)
     if args.json:

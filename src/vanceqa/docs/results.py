@@ -27,6 +27,7 @@ def write_docs_json(
     examples: list[ExampleResult] | None = None,
     target: dict[str, Any] | None = None,
     stopped: str | None = None,
+    sources: dict[str, dict[str, str]] | None = None,
 ) -> Path:
     """Write or update DIR/docs.json; returns its path."""
     directory = Path(report_dir)
@@ -40,6 +41,8 @@ def write_docs_json(
         previous = None
     if drift is None and isinstance(previous, dict) and previous.get("page") == shown:
         document.update({k: v for k, v in previous.items() if k not in ("format", "page")})
+    # Which page, contract, baseline and data each half used (resources.sources_record).
+    document["sources"] = {**(document.get("sources") or {}), **(sources or {})}
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if drift is not None:
         document["drift"] = drift.to_json()

@@ -52,13 +52,9 @@ from vanceqa.mock.faults import FAULTS
 from vanceqa.mock.launcher import serve_mock
 from vanceqa.preflight import preflight
 from vanceqa.redact import redact_text
-from vanceqa.target import (
-    TargetConfig,
-    add_target_arguments,
-    clean_environment,
-    target_from_args,
-)
+from vanceqa.target import TargetConfig, add_target_arguments, clean_environment
 from vanceqa.units import parse_duration, parse_positive_duration
+from vanceqa.workspace import target_from_args
 
 SLO_ENV = "VANCEQA_SLO"
 TERM_GRACE_S = 10.0  # after SIGTERM, locust writes load.json; then it is killed
@@ -112,7 +108,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _slo_path(args: argparse.Namespace) -> str | None:
-    text = args.slo or os.environ.get(SLO_ENV) or str(resources.loadtests_dir() / "slo.toml")
+    text = args.slo or os.environ.get(SLO_ENV) or str(resources.slo_path())
     if text.strip().lower() in ("none", "off"):
         return None
     load_slo(text, default_contract().operation_ids())  # a bad file fails before any load
@@ -151,7 +147,7 @@ def _validate(
 
 
 def _locustfile(args: argparse.Namespace) -> str:
-    path = Path(args.locustfile) if args.locustfile else resources.loadtests_dir() / "locustfile.py"
+    path = Path(args.locustfile) if args.locustfile else resources.locustfile_path()
     if not path.is_file():
         raise UsageError(f"locustfile not found: {path}")
     return str(path)

@@ -119,7 +119,7 @@ class LoadOptions:
     def from_parsed(cls, options: Any, shape: LoadShape | None = None) -> LoadOptions:
         slo = options.slo
         if slo is None:
-            slo = str(resources.loadtests_dir() / "slo.toml")
+            slo = str(resources.slo_path())
         elif slo.strip().lower() in ("", "none", "off"):
             slo = None
         run_time = float(options.run_time) if options.run_time else None

@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from vanceqa import __version__
+from vanceqa import __version__, resources
 from vanceqa.load.metrics import OVERALL, Aggregate
 from vanceqa.load.shapes import LoadShape
 from vanceqa.load.slo import SLO, Verdict, format_value
@@ -138,6 +138,8 @@ def summary_lines(document: dict[str, Any]) -> list[str]:
         f"  {'operation':<14}{'requests':>9}{'fail':>7}{'429':>6}{'drop':>6}{'rps':>8}"
         f"{'p50':>8}{'p90':>8}{'p95':>8}{'p99':>8}{'p99.9':>8}{'max':>8}",
     ]
+    if document.get("sources"):
+        lines.insert(1, f"sources: {resources.sources_text(document['sources'])}")
     rows = [*document["operations"].items(), ("overall", document["overall"])]
     for name, entry in rows:
         variants = [("", entry["latency_ms"])]

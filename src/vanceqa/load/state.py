@@ -18,6 +18,7 @@ import gevent
 import locust
 from locust.runners import LocalRunner, MasterRunner, WorkerRunner
 
+from vanceqa import resources
 from vanceqa.client import TargetClient
 from vanceqa.contract import default_contract
 from vanceqa.errors import UsageError
@@ -36,6 +37,7 @@ from vanceqa.mock.launcher import MockServer, serve_mock
 from vanceqa.pacing import Pacer
 from vanceqa.paths import LIST_PATH
 from vanceqa.target import OPTIONS, TargetConfig
+from vanceqa.workspace import resolve_target
 
 log = logging.getLogger("vanceqa.load")
 
@@ -110,7 +112,7 @@ class LoadState:
         options = {o.name: getattr(parsed, o.name, None) for o in OPTIONS}
         options["base_url"] = self.environment.host
         options["bundled_mock"] = parsed.bundled_mock
-        self.target = TargetConfig.from_sources(options)
+        self.target = resolve_target(options)  # the workspace's vanceqa.toml included
         self.route = Route.of(self.target)
         self.base_url = self.target.base_url or ""
         self.is_mock = self.target.bundled_mock
@@ -281,6 +283,13 @@ class LoadState:
             locust_version=locust.__version__,
             users=self.users,
         )
+        # Which contract, locustfile, SLO file (and mock data) this run used.
+        locustfile = getattr(self.environment.parsed_options, "locustfile", None)
+        self.document["sources"] = resources.sources_record(
+            ["contract", "locustfile", "slo", *(["data"] if self.is_mock else [])],
+            {"locustfile": locustfile if isinstance(locustfile, str) else None,
+             "slo": self.options.slo_path},
+        )  # fmt: skip
         path = report.write_document(self.document, self.options.report_dir, self.secrets)
         self.exit_code = outcome.exit_code
         self.environment.process_exit_code = outcome.exit_code

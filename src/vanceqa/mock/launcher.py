@@ -86,6 +86,7 @@ class MockServer:
             headers=headers,
             timeout=10,
             verify=self.verify,
+            trust_env=False,  # the mock is on our loopback, never behind the user's proxy
         )
         response.raise_for_status()
         return response.json()

@@ -13,6 +13,7 @@ from vanceqa.report.markup import badge, esc, fmt_duration
 from vanceqa.report.results import JSON, Results
 from vanceqa.report.style import CSS, SCRIPT
 from vanceqa.report.verdict import Verdict
+from vanceqa.target import INSECURE_NOTE
 
 
 @dataclass
@@ -48,6 +49,17 @@ def _target(results: Results) -> str:
         where = f" at {target['base_url']}" if target.get("base_url") else ""
         return f"the bundled mock{where}"
     return str(target.get("base_url") or "unknown")
+
+
+def _sources(results: Results) -> str:
+    """Which contract, data, suites and SLO file the run used (the user's or ours)."""
+    rows = [
+        f"{esc(kind.replace('_', ' '))} <code>{esc(source.get('path'))}</code> "
+        f"({esc(source.get('origin'))})"
+        for kind, source in results.sources.items()
+        if isinstance(source, dict)
+    ]
+    return "<br>".join(rows) or "—"
 
 
 def _when(results: Results) -> str:
@@ -95,12 +107,16 @@ def header(page: PageInput) -> str:
     verdict = page.verdict
     results = page.results
     reasons = "".join(f"<li>{esc(r)}</li>" for r in verdict.reasons)
+    target = esc(_target(results))
+    if results.insecure:
+        target += f' <strong class="problem">{esc(INSECURE_NOTE)}</strong>'
     facts = [
-        ("Target", esc(_target(results))),
+        ("Target", target),
         ("When", esc(_when(results))),
         ("Duration", esc(fmt_duration(_duration(results)))),
         ("Seed", f"<code>{esc(_first(results, 'seed'))}</code>"),
         ("Versions", _versions(results)),
+        ("Sources", _sources(results)),
     ]
     dl = "".join(f"<div><dt>{k}</dt><dd>{v}</dd></div>" for k, v in facts)
     return (

@@ -55,6 +55,22 @@ class Results:
     def phases_present(self) -> list[str]:
         return [s.name for s in self.sections if self.data.get(s.name)]
 
+    @property
+    def insecure(self) -> bool:
+        """Whether any phase ran with --insecure (TLS certificates not verified)."""
+        examples = ((self.docs or {}).get("examples_summary") or {}).get("target")
+        targets = [(d or {}).get("target") for d in (self.run, self.conformance, self.load)]
+        return any(isinstance(t, dict) and t.get("insecure") for t in [*targets, examples])
+
+    @property
+    def sources(self) -> dict[str, Any]:
+        """The files the run used (contract, data, suites, SLOs...), merged over phases."""
+        merged: dict[str, Any] = {}
+        for data in (self.run, self.conformance, self.load, self.docs):
+            for kind, source in ((data or {}).get("sources") or {}).items():
+                merged.setdefault(kind, source)
+        return merged
+
 
 def read_json_file(path: Path, schema: dict[str, Any]) -> JSON:
     """Parse and check one file; raise ResultFileError with a message a person can act on."""

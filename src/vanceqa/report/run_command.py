@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import random
 import time
@@ -20,8 +21,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 import vanceqa
+from vanceqa import resources
 from vanceqa.errors import UsageError
 from vanceqa.report.phases import Phase, PhaseOutcome, run_phase
 from vanceqa.report.plans import KILL_GRACE_S
@@ -32,11 +35,12 @@ from vanceqa.report.sections import SECTIONS, Section
 from vanceqa.resources import ensure_report_dir
 from vanceqa.target import (
     ENV,
+    INSECURE_NOTE,
     TargetConfig,
     add_target_arguments,
     clean_environment,
-    target_from_args,
 )
+from vanceqa.workspace import target_from_args
 
 RUN_FORMAT = "vanceqa.run/1"
 _PACKAGE = Path(vanceqa.__file__).resolve().parent
@@ -92,6 +96,15 @@ def plan(
     ]
 
 
+def run_sources(args: argparse.Namespace, target: TargetConfig) -> dict[str, dict[str, str]]:
+    """The contract, data, suites, docs, locustfile and SLO file the phases will use."""
+    kinds = ["contract", "suites", "docs", "locustfile"]
+    slo = getattr(args, "slo", None) or os.environ.get("VANCEQA_SLO")
+    kinds += [] if (slo or "").strip().lower() in ("none", "off") else ["slo"]
+    kinds += ["data"] if target.starts_mock else []
+    return resources.sources_record(kinds, {"slo": slo})
+
+
 def child_environment(
     target: TargetConfig, base: Mapping[str, str] | None = None
 ) -> dict[str, str]:
@@ -116,6 +129,7 @@ def _run_json(
     outcomes: list[PhaseOutcome],
     skipped: list[Phase],
     why_skipped: str,
+    sources: dict[str, dict[str, str]],
 ) -> None:
     phases = [o.record(report_dir) for o in outcomes]
     phases += [
@@ -133,9 +147,14 @@ def _run_json(
         "started_at": started_at,
         "duration_s": round(duration, 2),
         "seed": seed,
-        "target": {"base_url": target.base_url, "mock": target.starts_mock},
+        "target": {
+            "base_url": target.base_url,
+            "mock": target.starts_mock,
+            "insecure": target.insecure,
+        },
         "versions": {"vanceqa": vanceqa.__version__, "python": platform.python_version()},
         "phases": phases,
+        "sources": sources,
     }
     path = report_dir / RUN_FILE
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
@@ -158,6 +177,10 @@ def run(args: argparse.Namespace) -> int:
     console = Console(highlight=False, soft_wrap=True)
     where = "the bundled mock" if target.starts_mock else target.base_url
     console.print(f"vanceqa run: testing {where} (seed {seed}); results in {report_dir}/")
+    sources = run_sources(args, target)
+    console.print(f"vanceqa run: sources: {escape(resources.sources_text(sources))}")
+    if target.insecure:
+        console.print(f"[bold yellow]vanceqa run: {escape(INSECURE_NOTE)}[/]")
     _clear_old_results(report_dir)
     started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     clock = time.monotonic()
@@ -205,6 +228,7 @@ def run(args: argparse.Namespace) -> int:
             outcomes,
             left,
             why_skipped,
+            sources,
         )
     built = build_report(
         report_dir,

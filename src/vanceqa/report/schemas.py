@@ -15,7 +15,11 @@ _COUNT = {"type": "integer", "minimum": 0}
 
 _TARGET = {
     "type": "object",
-    "properties": {"base_url": _STR, "mock": {"type": ["boolean", "null"]}},
+    "properties": {
+        "base_url": _STR,
+        "mock": {"type": ["boolean", "null"]},
+        "insecure": {"type": ["boolean", "null"]},
+    },
 }
 _VERSIONS = {"type": "object", "additionalProperties": {"type": ["string", "number", "null"]}}
 _COMMON = {

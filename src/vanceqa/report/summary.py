@@ -11,6 +11,7 @@ from vanceqa.redact import scrub
 from vanceqa.report.build import BuildOutcome
 from vanceqa.report.results import JSON, Results
 from vanceqa.report.trend_view import change_text
+from vanceqa.target import INSECURE_NOTE
 
 _STYLE = {
     "passed": "green",
@@ -75,6 +76,8 @@ def summary_lines(outcome: BuildOutcome, exit_code: int | None = None) -> list[s
             )
         if len(warned) > MAX_FAILURES:
             lines.append(f"  … and {len(warned) - MAX_FAILURES} more in the report")
+    if results.insecure:
+        lines.append(f"[bold yellow]! {escape(INSECURE_NOTE)}[/]")
     for problem in results.problems:
         lines.append(f"[yellow]! {escape(problem)}[/]")
     size = outcome.size_bytes / 1_000_000

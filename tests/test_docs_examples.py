@@ -170,6 +170,22 @@ def test_strict_keys_fails_undocumented_keys(ours: DocsPage) -> None:
     assert "undocumented keys 'colour'" in str(results[0].message)
 
 
+def test_strict_keys_spare_what_an_elided_example_leaves_out(tmp_path: Path) -> None:
+    page_file = tmp_path / "index.html.md"
+    page_file.write_text(
+        "# Kittens\n\n```shell\ncurl https://x.example.com/api/kittens/2 "
+        "-H 'Authorization: meowmeowmeow'\n```\n\n"
+        "> The above command returns JSON structured like this:\n\n"
+        '```json\n{"id": 2, "name": "Max", ...}\n```\n\n'
+        "`GET https://x.example.com/api/kittens/2`\n",
+        encoding="utf-8",
+    )
+    with respx.mock(base_url=BASE, assert_all_called=False) as router:
+        router.get("/api/kittens/2").respond(json=KITTEN)  # more keys than the example shows
+        results, _ = run(parse_page(page_file), target(), strict_keys=True)
+    assert [r.outcome for r in results] == ["passed"], results
+
+
 def test_a_429_is_waited_out_then_judged(ours: DocsPage) -> None:
     with respx.mock(base_url=BASE, assert_all_called=False) as router:
         router.get("/api/kittens").mock(

@@ -48,6 +48,10 @@ def test_method_not_allowed(path, method, vanceqa_inventory, vanceqa_client):
 @pytest.mark.parametrize(("path", "method"), NOT_ALLOWED)
 def test_allow_header(path, method, vanceqa_inventory, vanceqa_client):
     exchange = _send(path, method, vanceqa_inventory, vanceqa_client)
+    if exchange.status != 405:
+        # One check per behaviour: the status is protocol_405's to judge (its test sends
+        # the same request); Allow is only a 405's to carry.
+        pytest.skip(f"{exchange.describe()}: no 405, so no Allow to judge (see protocol_405)")
     checks.PROTOCOL_405_ALLOW(exchange, documented=CONTRACT.methods_for(path))
 
 

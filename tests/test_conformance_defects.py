@@ -76,3 +76,30 @@ def test_a_suite_run_past_its_deadline_is_stopped_and_says_so() -> None:
     for run in runs.values():
         assert run.returncode == -1
         assert "the suite run took over 2 s: its worker was stopped" in run.output
+
+
+def _hand_written(name: str) -> bool:
+    # The checks that run others (schemathesis, the state machine, the docs' examples)
+    # catch what their parts catch; "only it catches" is asked of the others.
+    registered = checks.REGISTRY.get(name)
+    return registered is not None and registered.function is not checks.SCHEMATHESIS.function
+
+
+@pytest.mark.parametrize("name", [n for n in checks.REGISTRY if _hand_written(n)], ids=lambda n: n)
+def test_every_check_catches_a_defect_no_other_check_catches(
+    name: str, catalogue_runs: dict[str, SuiteRun]
+) -> None:
+    """A check earns its place: some catalogue defect fails it and no other hand-written
+    check, or the check states in code why that cannot be (its waiver)."""
+    check = checks.REGISTRY[name]
+    sole = [
+        d.name
+        for d in DEFECTS
+        if {c for c in catalogue_runs[d.name].failed_checks() if _hand_written(c)} == {name}
+    ]
+    assert sole or check.waiver, (
+        f"no catalogue defect is caught by {name} alone; add one (tests/defects/catalogue.py) "
+        "or state its waiver in the check's registration"
+    )
+    if sole and check.waiver:
+        pytest.fail(f"{name} has a waiver, yet {sole} are caught by it alone: drop the waiver")

@@ -84,6 +84,22 @@ CONVENTIONS: dict[str, list[tuple[str, str, str]]] = {
         ("GET", "/items/{id}", "Get an item"),
         ("POST", "/items/tag", "Tag items"),
     ],
+    # Defaults in descriptions: marked values and literals count, words and quantities not.
+    "prose-defaults": [
+        ("POST", "/v2/rotas", "Create a rota"),
+        ("GET", "/v2/rotas", "List rotas"),
+    ],
+    # A row naming two spellings (`zip/postal_code`); names with a placeholder segment.
+    "field-spellings": [
+        ("PUT", "/v1/lockers/{locker_id}", "Move a locker"),
+        ("POST", "/v1/lockers/{locker_id}/open", "Open a locker"),
+    ],
+    # JSON examples that elide items and keys with `...`, `…` and `"..."`.
+    "elided-json": [
+        ("GET", "/api/packets", "List seed packets"),
+        ("GET", "/api/packets/{packet_id}", "Get a seed packet"),
+        ("POST", "/api/packets", "Donate seeds"),
+    ],
     # Correct request lines, curls broken in each way a shell notices.
     "broken-curls": [
         ("POST", "/v1/readings", "Record a reading"),
@@ -268,3 +284,72 @@ def test_broken_curls_are_diagnosed_as_what_they_are() -> None:
     ]  # fmt: skip
     for fragment in fragments:
         assert fragment in messages
+
+
+def test_prose_defaults_only_where_the_prose_states_a_value() -> None:
+    page = page_of("prose-defaults")
+    defaults = {p.name: p.default for e in page.endpoints for p in e.parameters}
+    assert defaults == {
+        "title": None,
+        "shift_label": "Morning round",  # `Morning round`: the code span kept whole
+        "starts_on": None,  # "default value is today"
+        "notify_email": None,  # "it default to owner's email"
+        "remind": "false",
+        "repeat_days": None,  # "Defaults to 7 days": a quantity, not the value sent
+        "budget": "0.00",  # in quotes
+        "max_rounds": "3",  # a bare number
+        "supervisor_id": "null",  # `null`
+        "owner": None,  # "**the current user**": emphasis on words
+        "page": "1",  # **1**
+        "per_page": "10",  # _10_
+    }
+
+
+def test_prose_defaults_agree_with_a_correct_contract_and_skeleton(tmp_path: Path) -> None:
+    page = page_of("prose-defaults")
+    report = find_drift(page, load_contract(SLATE / "prose-defaults" / "openapi.yaml"))
+    assert [f for f in report.findings if f.severity != "info"] == []
+    skeleton = yaml.safe_load(write_skeleton(page, tmp_path / "s.yaml").read_text("utf-8"))
+    form = skeleton["paths"]["/v2/rotas"]["post"]["requestBody"]["content"]
+    properties = next(iter(form.values()))["schema"]["properties"]
+    assert {name: p["default"] for name, p in properties.items() if "default" in p} == {
+        "shift_label": "Morning round",
+        "remind": False,
+        "budget": 0.0,
+        "max_rounds": 3,
+        "supervisor_id": None,
+    }
+
+
+def test_field_spellings_each_spelling_and_each_placeholder_name_is_documented() -> None:
+    page = page_of("field-spellings")
+    move = endpoint(page, "Move a locker")
+    assert [(p.name, p.location, p.source.line) for p in move.parameters] == [
+        ("street", "body", 25),
+        ("city", "body", 26),
+        ("zip", "body", 27),  # one row, two spellings
+        ("postal_code", "body", 27),
+        ("tag.{tag_id}", "body", 31),  # named in the prose of its sub-section
+    ]
+    report = find_drift(page, load_contract(SLATE / "field-spellings" / "openapi.yaml"))
+    assert [f for f in report.findings if f.severity != "info"] == []
+
+
+def test_elided_json_is_read_as_far_as_it_shows() -> None:
+    page = page_of("elided-json")
+    bodies = [(r.body, r.elided) for e in page.endpoints for r in e.responses]
+    assert bodies == [
+        ({"packets": [{"id": "p-301", "variety": "Crimson Flat"}], "meta": {}}, True),
+        ({"id": "p-301", "variety": "Crimson Flat", "grower": {"id": "g-7"}, "sown": 40}, True),
+        ({"id": "p-302", "variety": "Crimson Flat"}, True),
+    ]
+    report = find_drift(page, load_contract(SLATE / "elided-json" / "openapi.yaml"))
+    # The contract requires keys the examples elide: no example-invalid, no json-invalid.
+    assert [f for f in report.findings if f.severity != "info"] == []
+    notes = [(f.rule, f.line) for f in report.findings if f.rule == "json-elided"]
+    assert notes == [
+        ("json-elided", 19),
+        ("json-elided", 43),
+        ("json-elided", 62),
+        ("json-elided", 70),
+    ]

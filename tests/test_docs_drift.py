@@ -362,3 +362,18 @@ def test_a_rule_name_is_registered_once() -> None:
     with pytest.raises(ValueError, match="registered twice"):
         rule(name, "info", "a second rule of the same name")(lambda r, page: [])
     assert RULES[name].title != "a second rule of the same name"
+
+
+def test_an_elided_example_is_still_checked_as_far_as_it_shows(tmp_path: Path) -> None:
+    page = tmp_path / "index.html.md"
+    page.write_text(
+        "---\ntitle: Packets\n---\n# Get a packet\n\n`GET /api/packets/{packet_id}`\n\n"
+        '```json\n{"id": 301, ...}\n```\n\n'  # line 8: id is a string in the contract
+        '```json\n{"id": "p-1",\n ...\n "sown": 4,}\n```\n',  # line 15: a trailing comma
+        encoding="utf-8",
+    )
+    report = drift(page, SLATE / "elided-json" / "openapi.yaml")
+    rules = ("example-invalid", "json-invalid", "json-elided")
+    found = {(f.rule, f.line) for f in report.findings if f.rule in rules}
+    assert found == {("example-invalid", 8), ("json-elided", 8), ("json-invalid", 15)}
+    assert "$.id must be string" in " ".join(f.message for f in report.findings)

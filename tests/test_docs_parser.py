@@ -20,6 +20,7 @@ from vanceqa.docs.requestline import (
     path_values,
     url_path,
 )
+from vanceqa.docs.tables import default_in_text
 from vanceqa.errors import UsageError
 
 OURS = ROOT / "fixtures" / "docs" / "index.html.md"
@@ -158,7 +159,7 @@ def test_petstore_tables_of_other_columns() -> None:
     order = endpoint(page, "Place an Order")
     assert {(p.name, p.location, p.type, p.required, p.default) for p in order.parameters} == {
         ("petId", "body", "integer", True, None),
-        ("pickup", "body", "string", False, "tomorrow"),
+        ("pickup", "body", "string", False, None),  # "(default: tomorrow)": a word, no value
     }
     assert [c.code for c in page.error_codes] == [400, 401, 404, 409]  # Code | Name | Meaning
 
@@ -364,3 +365,32 @@ def test_each_json_example_is_parsed_once(tmp_path: Path, monkeypatch: pytest.Mo
     assert len(page.endpoints) == 30
     assert [e.responses[0].body for e in page.endpoints] == [{"n": n} for n in range(30)]
     assert len(calls) == 30
+
+
+@pytest.mark.parametrize(
+    ("description", "default"),
+    [
+        ("Label shown. <br>Default value is `Label 1`.", "Label 1"),
+        ("Default to **1** if not present.", "1"),
+        ("Defaults to _25_.", "25"),
+        ("Either 'a' or 'b'. Defaults to 'b'.", "b"),
+        ('Defaults to "0.00".', "0.00"),
+        ("Defaults to <code>false</code> and cannot change.", "false"),
+        ("Default is 10, at most 100.", "10"),
+        ("(default: 2)", "2"),
+        ("defaults to true.", "true"),
+        ("Defaults to -1.5.", "-1.5"),
+        ("Default is `null`.", "null"),
+        ("The owner defaults to the current user.", None),
+        ("The date, default value is today.", None),
+        ("Their email (it default to sender's email if not present).", None),
+        ("The lifetime in seconds. This defaults to 30 days.", None),
+        ("Defaults to **the current user**.", None),
+        ("Default: none", None),
+        ("No default stated.", None),
+    ],
+)
+def test_defaults_from_prose_only_where_a_value_is_stated(
+    description: str, default: str | None
+) -> None:
+    assert default_in_text(description) == default

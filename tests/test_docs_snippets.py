@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from vanceqa.docs import paramnames
 from vanceqa.docs.jsonish import infer_schema, parse_jsonish, shape_differences
 from vanceqa.docs.snippets import (
     CurlParseError,
@@ -180,3 +181,71 @@ def test_inferred_schema_accepts_its_example(value: object) -> None:
     import jsonschema
 
     jsonschema.validate(value, infer_schema(value))
+
+
+@pytest.mark.parametrize(
+    ("documented", "sent", "covered"),
+    [
+        ("profile.{profile_value_id}", "profile.12", True),
+        ("meta[<key>]", "meta[7]", True),
+        ("meta[<key>]", "meta[7][name]", True),  # array syntax of a fitting name
+        ("labels", "labels[][name]", True),
+        ("profile.{id}", "profile.1.2", False),  # one placeholder, one segment
+        ("profile.{id}", "profile", False),
+        ("profile.{id}", "profiles.1", False),
+        ("zipcode", "postcode", False),
+    ],
+)
+def test_a_sent_name_fits_the_documented_name(documented: str, sent: str, covered: bool) -> None:
+    assert paramnames.fits(documented, sent) is covered
+
+
+def test_names_a_row_or_a_paragraph_documents() -> None:
+    assert paramnames.spellings("zipcode/postcode") == ["zipcode", "postcode"]
+    assert paramnames.spellings("zipcode / postcode") == ["zipcode", "postcode"]
+    assert paramnames.spellings("date (from/to)") == ["date (from/to)"]
+    prose = 'Set each value through the field "profile.{profile_value_id}" of the request.'
+    assert paramnames.patterns_in_prose(prose) == ["profile.{profile_value_id}"]
+    # A URL or a path template is no field name; nor is a name without the word "field".
+    assert paramnames.patterns_in_prose("The field is set by GET /a/{id} at https://{h}.x/") == []
+    assert paramnames.patterns_in_prose('Send "profile.{id}" too.') == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ('{"a": 1, ...}', {"a": 1}),
+        ('[{"id": 1, ...}, ...]', [{"id": 1}]),
+        ('{"a": 1,\n  ...\n  "b": {"c": 2}}', {"a": 1, "b": {"c": 2}}),  # no comma after
+        ('{"items": [\n  ...\n], "n": 0}', {"items": [], "n": 0}),
+        ('{"a": 1, "..."}', {"a": 1}),  # a lone "..." where a key goes
+        ('{\n  "..."\n  "b": 2\n}', {"b": 2}),
+        ('{"r": { "..." }}', {"r": {}}),
+        ('{"a": ..., "b": 1}', {"b": 1}),  # an elided value takes its key
+        ('{"a": 1, …}', {"a": 1}),
+        ('{"a": 1, ..., }', {"a": 1}),
+    ],
+)
+def test_elided_json_parses_as_what_it_shows(text: str, value: object) -> None:
+    parsed = parse_jsonish(text)
+    assert (parsed.value, parsed.elided, parsed.error) == (value, True, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [
+        ('{\n  "a": 1,\n  ...\n  "b": 2,\n}', 5, 1),  # a trailing comma besides
+        ("{\n  \"a\": 'x',\n  ...\n}", 2, 8),  # single quotes besides
+        ('"a": 1,\n...', 1, 4),  # a fragment, not an object
+        ("...", 1, 4),  # nothing but elision
+    ],
+)
+def test_json_broken_for_another_reason_stays_broken(text: str, line: int, column: int) -> None:
+    parsed = parse_jsonish(text)
+    assert (parsed.value, parsed.elided, parsed.error_line) == (None, False, line)
+    assert str(parsed.error).endswith(f"at column {column}")
+
+
+def test_strings_that_hold_dots_are_values() -> None:
+    parsed = parse_jsonish('{"a": "...", "b": ["…"]}')
+    assert (parsed.value, parsed.elided) == ({"a": "...", "b": ["…"]}, False)

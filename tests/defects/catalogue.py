@@ -8,7 +8,7 @@ real socket). Nothing here reads the mock's data file: defects act on whatever c
 from __future__ import annotations
 
 from dataclasses import replace
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from tests.defects.wrapper import Context, Defect, Request, Response
 
@@ -43,9 +43,9 @@ def _set_param(request: Request, name: str, value: str) -> Request:
 # -- auth -------------------------------------------------------------------------------
 
 
-@defect("delete_skips_token_check", "auth_no_token", "DELETE works without any token")
+@defect("delete_skips_token_check", "auth_no_token", "DELETE works without an Authorization header")
 def _delete_skips(request: Request, ctx: Context) -> Request:
-    if request.method == "DELETE" and request.token in (None, ""):
+    if request.method == "DELETE" and request.token is None:
         return _with_token(request, ctx.api_token)
     return request
 
@@ -198,6 +198,33 @@ async def _teapot(request: Request, response: Response, ctx: Context) -> Respons
     return response
 
 
+@defect(
+    "unreadable_flag_ignored",
+    "param_malformed",
+    "a flag value no framework reads as a boolean is dropped (the default list comes back)",
+)
+def _unreadable_flag(request: Request, ctx: Context) -> Request:
+    # Every spelling reading 4 leaves open still means what it says: only `banana`,
+    # `2`, `null`... are ignored instead of refused.
+    from vanceqa.conformance.checks import flag_meaning
+
+    if request.route == "list":
+        kept = {k: v for k, v in request.params.items() if flag_meaning(v) is not None}
+        return replace(request, query=urlencode(kept))
+    return request
+
+
+@defect("malformed_id_answers_a_kitten", "id_malformed", "a malformed id answers kitten 1 (200)")
+def _malformed_kitten(request: Request, ctx: Context) -> Request:
+    from vanceqa.conformance.suite import lenient_positive_integer
+
+    if request.route == "item" and request.method == "GET":
+        raw = request.path.rsplit("/", 1)[-1]
+        if raw and not raw.isdigit() and not lenient_positive_integer(unquote(raw)):
+            return replace(request, path=request.path[: -len(raw)] + "1")
+    return request
+
+
 @defect("malformed_id_500", "id_malformed", "a non-numeric id crashes the handler")
 async def _malformed_500(request: Request, response: Response, ctx: Context) -> Response:
     if request.route == "item" and response.status == 400:
@@ -277,6 +304,40 @@ async def _no_allow(request: Request, response: Response, ctx: Context) -> Respo
             response, headers={k: v for k, v in response.headers.items() if k != "allow"}
         )
     return response
+
+
+@defect(
+    "allow_omits_delete_but_on_options",
+    "protocol_405_allow",
+    "a 405 to PUT, POST... names only GET; OPTIONS gets it right",
+)
+async def _allow_get_not_options(request: Request, response: Response, ctx: Context) -> Response:
+    if response.status == 405 and request.route == "item" and request.method != "OPTIONS":
+        return replace(response, headers={**response.headers, "allow": "GET"})
+    return response
+
+
+@defect(
+    "widest_list_breaks_schema",
+    "shape_list_schema",
+    "the widest list (include_cats=true&available=false) gives fluffiness as text, but only "
+    "for kittens the narrower lists show too",
+)
+async def _widest_list(request: Request, response: Response, ctx: Context) -> Response:
+    params = request.params
+    widest = params.get("include_cats") == "true" and params.get("available") == "false"
+    if request.route != "list" or response.status != 200 or not widest:
+        return response
+    # Kittens also in a narrower list: fetched alone and compared with that list's entry,
+    # they look right; only the widest list's own shape is wrong.
+    also = await ctx.ask("GET", request.path, "include_cats=true", request.token)
+    shown = {e["id"] for e in also.json()} if also.status == 200 else set()
+    return response.with_json(
+        [
+            {**e, "fluffiness": str(e["fluffiness"])} if e["id"] in shown else e
+            for e in response.json()
+        ]
+    )
 
 
 @defect("allow_forgets_delete", "protocol_405_allow", "Allow on a kitten names only GET")

@@ -282,9 +282,18 @@ def item_meta(item: pytest.Item, contract: Contract | None = None) -> tuple[str,
     return str(operation or "*"), check
 
 
-def _stage(item: pytest.Item) -> int:
+DESTRUCTIVE_STAGE = 2
+
+
+def _stage(item: pytest.Item, operation: str) -> int:
+    """When a check runs: its marker's stage, and never before the destructive stage when
+    it sends a DELETE. A DELETE a correct server refuses (no token, no JSON accepted, an
+    undocumented path) is honoured by a broken one: then the kitten is gone, and every
+    read check after it would fail too, on the wrong check."""
     marker = item.get_closest_marker("conformance")
-    return int(marker.kwargs.get("stage", 0)) if marker else 0
+    stage = int(marker.kwargs.get("stage", 0)) if marker else 0
+    sends_delete = operation == "deleteKitten" or "DELETE" in item.name
+    return max(stage, DESTRUCTIVE_STAGE) if sends_delete and marker else stage
 
 
 def pytest_collection_modifyitems(
@@ -292,8 +301,6 @@ def pytest_collection_modifyitems(
 ) -> None:
     if not any(item.get_closest_marker("conformance") for item in items):
         return
-    # Destructive checks run last, so the read checks see the data as it was.
-    items.sort(key=_stage)
     state = config.stash[STATE]
     from vanceqa.contract import default_contract
 
@@ -305,6 +312,8 @@ def pytest_collection_modifyitems(
         state.meta[item.nodeid] = (operation, check)
         item.user_properties.append(("operation", operation))
         item.user_properties.append(("check", check))
+    # Checks that send DELETE run last, so the read checks see the data as it was.
+    items.sort(key=lambda item: _stage(item, state.meta[item.nodeid][0]))
 
 
 # -- reports: redaction and the JSON record ------------------------------------------------

@@ -17,8 +17,10 @@ from urllib.parse import urlsplit
 import fastjsonschema
 
 from vanceqa.contract import Contract, Operation
+from vanceqa.docs import tables
 from vanceqa.docs.findings import DriftFinding, Rule, rule
 from vanceqa.docs.model import DocsPage, Endpoint, Parameter, Source
+from vanceqa.docs.paramnames import fits, has_placeholder
 from vanceqa.docs.requestline import canonical, matches, param_names, url_path
 from vanceqa.docs.snippets import CurlParseError, parse_curl_commands
 
@@ -116,7 +118,11 @@ def check_parameters(r: Rule, page: DocsPage, contract: Contract) -> Iterator[Dr
         expected = {_pkey(name, loc): schema for name, loc, schema in params}
         where_in = {_pkey(name, loc): loc for name, loc, _ in params}
         label = f"{m.method} {canonical(m.endpoint.path)}"
+        patterns = [(k, p.name) for k, p in documented.items() if has_placeholder(p.name)]
+        open_body = _open_body(contract, op)
         for key, param in documented.items():
+            if _pattern_agrees(key, param, expected, open_body):
+                continue  # `profile.{id}`: the contract names `profile.12`, or takes any field
             if key not in expected:
                 other = [k for k in expected if k[0] == key[0]]
                 if other:
@@ -136,7 +142,8 @@ def check_parameters(r: Rule, page: DocsPage, contract: Contract) -> Iterator[Dr
             name = key[0]
             if key[1] == "path" and name.lower() in op_path[:in_path]:
                 continue
-            if key not in documented and not any(k[0] == name for k in documented):
+            fitted = any(k[1] == key[1] and fits(pattern, name) for k, pattern in patterns)
+            if key not in documented and not any(k[0] == name for k in documented) and not fitted:
                 message = (
                     f"{op.operation_id} has {where_in[key]} parameter {name!r}; the docs do not"
                 )
@@ -173,7 +180,8 @@ def check_examples(r: Rule, page: DocsPage, contract: Contract) -> Iterator[Drif
                 what = f"{status} response"
             if not schema:
                 continue
-            error = _schema_error(schema, response.body)
+            # An elided example shows part of the body: what it leaves out is not missing.
+            error = _schema_error(_relaxed(schema) if response.elided else schema, response.body)
             if error is not None:
                 message = (
                     f"example {what} of {m.method} {m.endpoint.path} breaks the contract's "
@@ -210,6 +218,21 @@ def check_error_codes(r: Rule, page: DocsPage, contract: Contract) -> Iterator[D
 # -- helpers ---------------------------------------------------------------------------
 
 
+def _relaxed(schema: JSON) -> JSON:
+    """The schema without what an elided example cannot show: required keys, least sizes."""
+    if isinstance(schema, list):
+        return [_relaxed(item) for item in schema]
+    if not isinstance(schema, Mapping):
+        return schema
+    relaxed: dict[str, JSON] = {}
+    for key, value in schema.items():
+        counts = key in ("minItems", "minProperties") and isinstance(value, int)
+        if counts or (key == "required" and isinstance(value, list)):
+            continue  # a keyword; a property named "required" holds a schema, kept
+        relaxed[key] = _relaxed(value)
+    return relaxed
+
+
 def _schema_error(schema: Mapping[str, JSON], value: JSON) -> str | None:
     """Why `value` breaks `schema` ("data[0].id must be integer"), or None."""
     try:
@@ -235,7 +258,7 @@ def _compare(
         yield r.finding(param.source, message, f"{label} {param.name} type", "warning")
     has_default = "default" in schema
     if param.default is not None and has_default:
-        value = _coerce(param.default, ctype)
+        value = tables.default_value(param.default, ctype)
         if value != schema["default"]:
             message = (
                 f"{param.name!r} defaults to {param.default} in the docs, "
@@ -267,6 +290,32 @@ def _contract_params(
     return params
 
 
+def _pattern_agrees(
+    key: tuple[str, str],
+    param: Parameter,
+    expected: Mapping[tuple[str, str], JSON],
+    open_body: bool,
+) -> bool:
+    """A documented name with a placeholder that the contract covers its own way.
+
+    The contract cannot name `profile.{id}` as a parameter: it lists concrete names that
+    fit it (`profile.12`), or states a body taking further fields; either is agreement.
+    """
+    if key in expected or not has_placeholder(param.name):
+        return False
+    fitting = any(k[1] == key[1] and fits(param.name, k[0]) for k in expected)
+    return fitting or (open_body and key[1] == "body")
+
+
+def _open_body(contract: Contract, op: Operation) -> bool:
+    """Does the request body say it takes fields besides its properties (stated, not implied)?"""
+    body = _request_body(contract, op)
+    if body is None:
+        return False
+    extra = body[1].get("additionalProperties")
+    return bool(body[1].get("patternProperties")) or (extra is not None and extra is not False)
+
+
 def _request_body(contract: Contract, op: Operation) -> tuple[str, Mapping[str, JSON]] | None:
     spec = contract.document.get("paths", {}).get(op.path, {}).get(op.method.lower(), {})
     body = contract.resolve(spec.get("requestBody")) if spec.get("requestBody") else None
@@ -288,20 +337,6 @@ def _pkey(name: str, location: str) -> tuple[str, str]:
     # Path parameter names are free (`<ID>` vs `{id}`); form and body fields are one family.
     loc = "body" if location in ("body", "formData") else location
     return (name.lower() if location == "path" else name, loc)
-
-
-def _coerce(text: str, kind: str | None) -> JSON:
-    value = text.strip()
-    try:
-        if kind == "boolean":
-            return {"true": True, "false": False}.get(value.lower(), value)
-        if kind == "integer":
-            return int(value)
-        if kind == "number":
-            return float(value)
-    except ValueError:
-        return value
-    return value
 
 
 def _show(value: JSON) -> str:

@@ -14,8 +14,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from vanceqa.docs.basepath import fits, is_relative
 from vanceqa.docs.findings import DriftFinding, Rule, rule
-from vanceqa.docs.jsonish import parse_jsonish
+from vanceqa.docs.jsonish import Parsed, parse_jsonish
 from vanceqa.docs.model import CodeExample, DocsPage, Endpoint, Source
+from vanceqa.docs.paramnames import covered
 from vanceqa.docs.requestline import canonical, url_path
 from vanceqa.docs.snippets import CurlCommand, curl_problems, read_curl_leniently
 
@@ -67,13 +68,27 @@ def check_json(r: Rule, page: DocsPage) -> Iterator[DriftFinding]:
                 where = Source(response.source.file, response.error_line or response.source.line)
                 message = f"JSON example does not parse: {response.parse_error}"
                 yield r.finding(where, message, f"{section.title}: {_first_line(response.raw)}")
-    for endpoint, example, command in _curl_commands(page):
-        if command.json_body and command.body and not command.body.startswith("@"):
-            parsed = parse_jsonish(command.body)
-            if parsed.error:
-                where = Source(example.source.file, example.source.line + command.line)
-                message = f"JSON request body of the curl example does not parse: {parsed.error}"
-                yield r.finding(where, message, f"{endpoint.label} curl body")
+    for endpoint, where, parsed in _curl_json_bodies(page):
+        if parsed.error:
+            message = f"JSON request body of the curl example does not parse: {parsed.error}"
+            yield r.finding(where, message, f"{endpoint.label} curl body")
+
+
+@rule("json-elided", "info", "a JSON example elides items or keys")
+def check_elided_json(r: Rule, page: DocsPage) -> Iterator[DriftFinding]:
+    # Not an error: the reader sees `...` standing for more. Said once per example, since
+    # the drift rules check only what it shows.
+    for section in page.sections:
+        for response in section.responses:
+            if response.elided:
+                message = "JSON example elides items or keys (`...`): checked as far as it shows"
+                yield r.finding(
+                    response.source, message, f"{section.title}: {_first_line(response.raw)}"
+                )
+    for endpoint, where, parsed in _curl_json_bodies(page):
+        if parsed.elided:
+            message = "JSON request body of the curl example elides items or keys (`...`)"
+            yield r.finding(where, message, f"{endpoint.label} curl body")
 
 
 @rule("curl-unparsable", "error", "a shell would not run a curl example as it reads")
@@ -183,13 +198,13 @@ def check_mojibake(r: Rule, page: DocsPage) -> Iterator[DriftFinding]:
 
 @rule("undocumented-example-parameter", "warning", "an example sends an undocumented parameter")
 def check_example_parameters(r: Rule, page: DocsPage) -> Iterator[DriftFinding]:
-    common = {_base_name(p.name) for p in page.page_parameters}
+    common = [p.name for p in page.page_parameters]
     for endpoint, example, command in _curl_commands(page):
-        documented = {_base_name(p.name) for p in endpoint.parameters} | common
+        documented = [p.name for p in endpoint.parameters] + common
         if not endpoint.parameters:
             continue  # nothing documented at all: the contract rules say more
         for name in _sent_parameters(command):
-            if _base_name(name) not in documented and name.lower() not in CREDENTIAL_PARAMS:
+            if not covered(name, documented) and name.lower() not in CREDENTIAL_PARAMS:
                 message = f"the curl example sends {name!r}, which {endpoint.title!r} does not list"
                 where = Source(example.source.file, example.source.line + command.line)
                 yield r.finding(where, message, f"{endpoint.label} {name}")
@@ -239,14 +254,17 @@ def _curl_commands(page: DocsPage) -> Iterator[tuple[Endpoint, CodeExample, Curl
                 yield endpoint, example, command
 
 
+def _curl_json_bodies(page: DocsPage) -> Iterator[tuple[Endpoint, Source, Parsed]]:
+    """The JSON bodies curl examples send inline (not `@file`), parsed, with their line."""
+    for endpoint, example, command in _curl_commands(page):
+        if command.json_body and command.body and not command.body.startswith("@"):
+            where = Source(example.source.file, example.source.line + command.line)
+            yield endpoint, where, parse_jsonish(command.body)
+
+
 def _same_title(a: str, b: str) -> bool:
     x, y = (" ".join(re.findall(r"\w+", t.lower())) for t in (a, b))
     return x.startswith(y) or y.startswith(x)
-
-
-def _base_name(name: str) -> str:
-    """`payment_methods[][code]` and `ids[]` name `payment_methods` and `ids`."""
-    return name.split("[", 1)[0].strip().lower() or name.lower()
 
 
 def placeholder_url(url: str) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from vanceqa.docs import tables
+from vanceqa.docs import paramnames, tables
 from vanceqa.docs.basepath import tail_fits
 from vanceqa.docs.blocks import Block, Run
 from vanceqa.docs.jsonish import parse_jsonish
@@ -21,6 +21,7 @@ from vanceqa.docs.model import (
     ExampleResponse,
     Parameter,
     Section,
+    Source,
 )
 from vanceqa.docs.requestline import param_names, url_path
 from vanceqa.docs.tabread import read_tab
@@ -41,6 +42,7 @@ def fill(run: Run, endpoints: list[Endpoint], span: list[Block], owner: Section)
             last_note = block.note
         elif block.kind == "paragraph" and not block.quoted:
             intro = block.text
+            _fill_prose_names(endpoints, block)
         elif block.example is not None:
             example = block.example
             for endpoint in _targets(endpoints, example):
@@ -77,6 +79,14 @@ def _fill_table(
                 endpoint.response_fields.append(param)
             else:
                 tables.add_parameter(endpoint.parameters, param)
+
+
+def _fill_prose_names(endpoints: list[Endpoint], block: Block) -> None:
+    """A field named with a placeholder in prose ("the field `profile.{id}`") is documented."""
+    for name in paramnames.patterns_in_prose(block.text):
+        for endpoint in endpoints:
+            param = Parameter(name, "", Source(block.file, block.line), description=block.text)
+            tables.add_parameter(endpoint.parameters, _settle_location(param, endpoint))
 
 
 def _targets(endpoints: list[Endpoint], example: CodeExample) -> list[Endpoint]:
@@ -124,6 +134,7 @@ def json_response(run: Run, example: CodeExample, notes: list[Annotation]) -> Ex
         parse_error=parsed.error,
         error_line=example.source.line + parsed.error_line if parsed.error_line else None,
         had_comments=parsed.had_comments,
+        elided=parsed.elided,
         status=int(status_match.group(1)) if status_match else None,
         annotation=note_text,
         kind=kind,

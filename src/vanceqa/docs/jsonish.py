@@ -1,8 +1,14 @@
-"""JSON as docs write it: comments allowed; shapes compared; schemas inferred from examples."""
+"""JSON as docs write it: comments and elisions allowed; shapes compared; schemas inferred.
+
+Docs elide: `...` (or `…`, or a lone `"..."` member) stands for more items or keys. A
+reader sees an elided example, not broken JSON, so a block that parses once its
+elisions are taken out is read as what it shows, and marked `elided`.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,18 +54,76 @@ def strip_comments(text: str) -> tuple[str, bool]:
 @dataclass(frozen=True)
 class Parsed:
     value: JSON
-    error: str | None = None  # why it is not JSON, comments aside
+    error: str | None = None  # why it is not JSON, comments and elisions aside
     error_line: int | None = None  # 1-based, within the block
     had_comments: bool = False
+    elided: bool = False  # parsed once its `...` elisions were taken out
 
 
 def parse_jsonish(text: str) -> Parsed:
-    """Parse a JSON example; `//` and `/* */` comments are allowed and noted."""
+    """Parse a JSON example; `//` and `/* */` comments and `...` elisions are allowed."""
     stripped, had_comments = strip_comments(text)
+    remainder = without_elisions(stripped)
     try:
+        if remainder is not None:
+            return Parsed(json.loads(remainder), had_comments=had_comments, elided=True)
         return Parsed(json.loads(stripped), had_comments=had_comments)
     except json.JSONDecodeError as exc:
+        # Broken for another reason: the error is that one's (elisions are blanked, so
+        # its line and column are the block's).
         return Parsed(None, f"{exc.msg} at column {exc.colno}", exc.lineno, had_comments)
+
+
+_ELLIPSIS = re.compile(r"\.{3,}|…+")
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|\.{3,}|…+|[{}\[\]:,]|[^\s{}\[\]:,"]+')
+_CLOSERS = ("}", "]")
+
+
+def without_elisions(text: str) -> str | None:
+    """The text with its elisions taken out, or None when it has none.
+
+    A bare `...`/`…` goes with the comma that joins it to its neighbours; as a value
+    (`"items": ...`) it takes its key with it, since no value is shown. A `"..."` string
+    stands for more keys where an object expects a key and no `:` follows.
+    """
+    tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    drop: set[int] = set()
+    stack: list[str] = []
+    for index, (token, _, _) in enumerate(tokens):
+        if token in ("{", "["):
+            stack.append(token)
+        elif token in _CLOSERS and stack:
+            stack.pop()
+        bare = bool(_ELLIPSIS.fullmatch(token))
+        first = index - 2 if bare and index >= 2 and tokens[index - 1][0] == ":" else index
+        before = tokens[first - 1][0] if first else ""
+        after = tokens[index + 1][0] if index + 1 < len(tokens) else ""
+        quoted = (
+            token[:1] == '"'
+            and bool(_ELLIPSIS.fullmatch(token[1:-1].strip()))
+            and stack[-1:] == ["{"]
+            and before in ("{", ",")
+            and after != ":"
+        )
+        if not (bare or quoted):
+            continue
+        drop.update(range(first, index + 1))
+        closing = tokens[index + 2][0] if index + 2 < len(tokens) else ""
+        if after == ",":
+            drop.add(index + 1)
+        # `, ...}` and `, ..., }`: the elision ends the list, so no comma joins anything.
+        if before == "," and (after in _CLOSERS or (after == "," and closing in _CLOSERS)):
+            drop.add(first - 1)
+    if not drop:
+        return None
+    out: list[str] = []
+    last = 0
+    for index, (_, start, end) in enumerate(tokens):
+        if index in drop:  # blanked, not cut: columns and lines stay where they were
+            out += [text[last:start], " " * (end - start)]
+            last = end
+    out.append(text[last:])
+    return "".join(out)
 
 
 def type_name(value: JSON) -> str:

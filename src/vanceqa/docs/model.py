@@ -82,6 +82,7 @@ class ExampleResponse:
     status: int | None = None  # stated in the annotation above it, if any
     annotation: str = ""
     kind: str = "response"  # response | request
+    elided: bool = False  # `...` stands for more: the body is what the example shows
 
     @property
     def parsed(self) -> bool:
@@ -101,6 +102,7 @@ class ExampleResponse:
             "body": self.body if self.parsed else None,
             "parse_error": self.parse_error,
             "had_comments": self.had_comments,
+            "elided": self.elided,
             "file": self.source.file,
             "line": self.source.line,
         }

@@ -134,7 +134,9 @@ def _partial(
 def _table(tokens: list[Token], start: int, file: str) -> tables.Table:
     header: list[str] = []
     rows: list[tuple[list[str], int]] = []
+    markdown: list[list[str]] = []  # the body cells as written: marks say what is a value
     current: list[str] | None = None
+    written: list[str] = []
     in_head = False
     line = _line(tokens[start])
     for token in tokens[start + 1 : _closing(tokens, start)]:
@@ -143,13 +145,16 @@ def _table(tokens: list[Token], start: int, file: str) -> tables.Table:
         elif token.type == "thead_close":
             in_head = False
         elif token.type == "tr_open" and not in_head:
-            current = []
+            current, written = [], []
             rows.append((current, _line(token) or line))
+            markdown.append(written)
         elif token.type == "inline":
             (header if in_head else current if current is not None else header).append(
                 _inline_text(token)
             )
-    return tables.Table(header, rows, file, line)
+            if not in_head and current is not None:
+                written.append(token.content.strip())
+    return tables.Table(header, rows, file, line, markdown)
 
 
 def _line(token: Token) -> int:

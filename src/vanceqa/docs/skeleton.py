@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from vanceqa.docs import tables
 from vanceqa.docs.jsonish import infer_schema
 from vanceqa.docs.model import DocsPage, Endpoint, ErrorCode, Parameter
 from vanceqa.docs.requestline import openapi_path, param_names
@@ -178,7 +179,7 @@ def _schema_of(param: Parameter) -> dict[str, JSON]:
     elif param.type and param.type != "null":
         schema = {"type": param.type}
     if param.default is not None:
-        value = _typed(param.default, param.type)
+        value = tables.default_value(param.default, param.type)
         if _fits_type(value, schema.get("type")):  # a default of another type says nothing
             schema["default"] = value
     return schema
@@ -233,19 +234,6 @@ def _sends_multipart(endpoint: Endpoint) -> bool:
         except CurlParseError:
             continue
     return not endpoint.examples_for("shell")
-
-
-def _typed(text: str, kind: str | None) -> JSON:
-    try:
-        if kind == "boolean" and text.lower() in ("true", "false"):
-            return text.lower() == "true"
-        if kind == "integer":
-            return int(text)
-        if kind == "number":
-            return float(text)
-    except ValueError:
-        pass
-    return text
 
 
 def _operation_id(title: str, method: str, used: set[str]) -> str:

@@ -8,9 +8,10 @@ table is recognised by its first column and read by the names of the others.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
-from vanceqa.docs.model import ErrorCode, Parameter, Source
+from vanceqa.docs import paramnames
+from vanceqa.docs.model import JSON, ErrorCode, Parameter, Source
 
 _PARAM_HEADS = {
     "parameter", "parameters", "param", "name", "field", "fields", "key", "argument",
@@ -36,11 +37,25 @@ _TYPES = {
     "object": "object", "dict": "object", "hash": "object", "map": "object", "json": "object",
     "file": "file", "binary": "file", "null": "null", "enum": "string",
 }  # fmt: skip
-# "Defaults to 20", "(default: 2)", "Default value is `false`", "Defaults to _1_": a
-# value follows. "Defaults to the current user" states none.
+# "Defaults to 20", "(default: 2)", "Default value is `false`", "Defaults to _1_": the
+# prose names a value. It does so only by marking it (a code span, emphasis, quotes) or by
+# writing a literal (a number, true/false/null): "defaults to the current user", "default
+# value is today", "it default to sender's email" and "defaults to 30 days" (a quantity in
+# another unit than the parameter's) state none. Read from the Markdown as written: its
+# plain text has lost the marks (`Reference 1` would be the bare word "Reference").
 _DEFAULT_IN_TEXT = re.compile(
     r"(?:\bdefaults?(?:\s+value)?\s*(?:to|is|:|=|of)\s*|\(default:?\s*)"
-    r"(?:`([^`]+)`|\"([^\"]+)\"|'([^']+)'|\*\*?([^*\s]+)\*\*?|_([^_\s]+)_|([^\s,;)]+))",
+    r"(?:(`+)(?P<code>.+?)\1(?!`)|<code>(?P<html>.*?)</code>"
+    r"|\"(?P<dq>[^\"]+)\"|“(?P<cq>[^”]+)”|'(?P<sq>[^']+)'(?!\w)|‘(?P<tq>[^’]+)’"
+    r"|(?P<em>\*\*|__|\*|_)(?P<emph>\S(?:.*?\S)?)(?P=em)(?!\w)"
+    r"|(?P<bare>[^\s,;)<]+))",
+    re.I,
+)
+_LITERAL = re.compile(r"[-+]?(\d+(\.\d+)?|\.\d+)|true|false|null", re.I)
+_UNIT_AFTER = re.compile(
+    r"\s*(ms|milli(second)?s?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|weeks?|"
+    r"months?|years?|bytes?|[kmgt]i?b|kilobytes?|megabytes?|gigabytes?|characters?|chars?|"
+    r"percent|%)\b",
     re.I,
 )
 _NOT_A_VALUE = {
@@ -65,6 +80,9 @@ class Table:
     rows: list[tuple[list[str], int]]  # (cells, 1-based line)
     file: str
     line: int
+    # Each body row's cells as written (Markdown), where the parser has them: a code
+    # span, emphasis or quotes in a description mark a value ("Default value is `1`").
+    markdown: list[list[str]] = field(default_factory=list)
 
 
 def is_error_table(table: Table) -> bool:
@@ -111,7 +129,7 @@ def parameters(table: Table, heading_location: str | None) -> list[Parameter]:
     c_location = column("in", "location", "where")
     c_desc = column("description", "meaning", "details", "notes", "comment")
     params: list[Parameter] = []
-    for cells, line in table.rows:
+    for number, (cells, line) in enumerate(table.rows):
         if not cells or not clean(cells[0]):
             continue
 
@@ -123,7 +141,8 @@ def parameters(table: Table, heading_location: str | None) -> list[Parameter]:
         if default is not None and default.lower() in _EMPTY:
             default = None
         if default is None:
-            default = default_in_text(description)
+            written = table.markdown[number] if number < len(table.markdown) else cells
+            default = default_in_text(cell(c_desc, written))
         stated = normalise_type(cell(c_type))
         location = heading_location
         if c_location is not None:
@@ -131,9 +150,13 @@ def parameters(table: Table, heading_location: str | None) -> list[Parameter]:
         required = _required(cell(c_required), columns[c_required] if c_required else "")
         if required is None:
             required = _required_from_text(description)
-        params.append(
+        # `zipcode/postcode`: two spellings, each documented; a required row needs one.
+        names = paramnames.spellings(clean(cells[0]))
+        if len(names) > 1 and required:
+            required = None
+        params += [
             Parameter(
-                name=clean(cells[0]),
+                name=name,
                 location=location or "",
                 source=Source(table.file, line),
                 default=default,
@@ -142,20 +165,52 @@ def parameters(table: Table, heading_location: str | None) -> list[Parameter]:
                 description=description,
                 type_stated=stated is not None,
             )
-        )
+            for name in names
+        ]
     return params
 
 
 def default_in_text(description: str) -> str | None:
-    """The default value a description states, or None when it states none."""
+    """The default value a description (Markdown) states, or None when it states none."""
     found = _DEFAULT_IN_TEXT.search(description)
     if not found:
         return None
-    quoted = next((g for g in found.groups()[:5] if g is not None), None)
-    if quoted is not None:
-        return quoted.strip()
-    word = found.group(6).rstrip(".:")
-    return None if not word or word.lower() in _NOT_A_VALUE else word
+    marked = next(
+        (found.group(g) for g in ("code", "html", "dq", "cq", "sq", "tq") if found.group(g)),
+        None,
+    )
+    if marked is not None:
+        return clean(marked) or None
+    if found.group("emph"):
+        value = clean(found.group("emph").replace("\\", ""))
+        # Emphasis also stresses words: "defaults to **the current user**" names none.
+        first = value.split()[0].lower() if value.split() else ""
+        return None if not value or first in _NOT_A_VALUE else value
+    word = found.group("bare").rstrip(".:")
+    if not _LITERAL.fullmatch(word) or _UNIT_AFTER.match(description, found.end("bare")):
+        return None
+    return word
+
+
+def default_value(text: str, kind: str | None) -> JSON:
+    """A default as written, as the JSON value it means for a parameter of type `kind`.
+
+    `null` is JSON's null whatever the type; a value that does not read as the type stays
+    the text it is.
+    """
+    value = text.strip()
+    if value.lower() == "null":
+        return None
+    try:
+        if kind == "boolean" and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        if kind == "integer":
+            return int(value)
+        if kind == "number":
+            return float(value)
+    except ValueError:
+        pass
+    return value
 
 
 def introduces_response(text: str) -> bool:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from vanceqa.docs.snippets import read_curl_leniently
 
-_VERBS = ("get", "post", "put", "patch", "delete", "head")
 _STRING = r"""(?:f|r|b)?("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`)"""
 _URL_STRING = re.compile(_STRING)
 _CALL = re.compile(r"(?:\.|::|->)\s*(get|post|put|patch|delete|head)\s*[!?]?\s*\(\s*([^)]*)", re.I)

@@ -17,7 +17,13 @@ from vanceqa.contract import default_contract
 from vanceqa.load.capacity import document
 from vanceqa.load.capacity.search import TIME_BUDGET
 from vanceqa.load.metrics import Aggregate, Collector
-from vanceqa.load.outcome import EXIT_INTERRUPTED, EXIT_OK, EXIT_TIME_BUDGET, EXIT_UNAVAILABLE
+from vanceqa.load.outcome import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_OVERRUN,
+    EXIT_TIME_BUDGET,
+    EXIT_UNAVAILABLE,
+)
 from vanceqa.load.shapes import Capacity, plan_shape
 from vanceqa.load.slo import SLO, parse_threshold
 from vanceqa.report import schemas
@@ -256,10 +262,26 @@ def test_an_interrupted_search_keeps_its_steps_and_marks_the_one_cut() -> None:
 def test_the_run_s_own_code_speaks_first() -> None:
     run = SimulatedRun(capacity=400)
     shape = plan()
-    drive(shape, run)
-    code, _ = shape.conclude(EXIT_UNAVAILABLE, ended_by_itself=True) or (None, [])
+    shape.start(run)
+    for t in range(12):  # stopped from outside, mid-search
+        shape.at(float(t))
+        run.advance(1.0)
+    code, _ = shape.conclude(EXIT_UNAVAILABLE, ended_by_itself=False) or (None, [])
     assert code == EXIT_UNAVAILABLE
     assert run.published[-1]["exit_code"] == EXIT_UNAVAILABLE
+    overran = plan()
+    drive(overran, SimulatedRun(capacity=400))
+    assert (overran.conclude(EXIT_OVERRUN, ended_by_itself=True) or (None,))[0] == EXIT_OVERRUN
+
+
+def test_a_last_step_s_own_timeouts_are_not_a_target_gone() -> None:
+    """The run's judge saw no answer in its last seconds: the final step's tail timing out
+    while it drained. That step got answers and was judged: the search's code stands."""
+    run = SimulatedRun(capacity=400)
+    shape = plan()
+    drive(shape, run)
+    code, _ = shape.conclude(EXIT_UNAVAILABLE, ended_by_itself=True) or (None, [])
+    assert code == EXIT_OK
 
 
 def pools(run: SimulatedRun, shape: Capacity) -> list[int]:

@@ -44,6 +44,7 @@ from vanceqa.load.capacity.step import (
 )
 from vanceqa.load.hdr import summary_ms
 from vanceqa.load.metrics import OVERALL, Aggregate
+from vanceqa.load.outcome import EXIT_UNAVAILABLE
 from vanceqa.load.slo import SLO
 
 log = logging.getLogger("vanceqa.load")
@@ -284,6 +285,16 @@ class Driver:
         )
         self._publish()
 
+    def _answered_to_the_end(self, run_exit_code: int) -> bool:
+        """The run says the target stopped answering, but its last judged step still got
+        answers: the silence was that step's own tail (requests past their deadline while
+        it drained), already judged as its errors, not a target gone."""
+        judged = [s for s in self.steps if s.get("verdict") in ("held", "broke")]
+        if run_exit_code != EXIT_UNAVAILABLE or not judged:
+            return False
+        last = judged[-1]
+        return int(last.get("requests", 0)) > int(last.get("unanswered", 0))
+
     # -- the result ---------------------------------------------------------------------------
     def _publish(self, exit_code: int | None = None) -> None:
         current = self.current
@@ -331,7 +342,9 @@ class Driver:
             self.search.stop(why)
             self.done = True
         code = document.exit_code_for(self.search.conclusion(), self.plan)
-        if run_exit_code in document.RUN_CODES_FIRST:
+        if run_exit_code in document.RUN_CODES_FIRST and not (
+            ended_by_itself and self._answered_to_the_end(run_exit_code)
+        ):
             code = run_exit_code  # unavailable, overran, nothing answered: they speak first
         self._publish(exit_code=code)
         return code, document.summary_lines(self.last_document)

@@ -102,6 +102,7 @@ def test_target_and_the_client_layers_stay_below_the_suites() -> None:
         "vanceqa.units",
         "vanceqa.paths",
         "vanceqa.processes",
+        "vanceqa.option_kinds",
     }
 
 

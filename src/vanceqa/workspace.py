@@ -17,7 +17,8 @@ from pathlib import Path
 
 from vanceqa import resources
 from vanceqa.errors import UsageError
-from vanceqa.target import BY_NAME, KINDS, OPTIONS, Option, TargetConfig, parse_headers
+from vanceqa.option_kinds import KINDS, parse_headers
+from vanceqa.target import BY_NAME, OPTIONS, Option, TargetConfig
 
 SETTINGS_FILE = "vanceqa.toml"
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from vanceqa.target import KINDS, OPTIONS, Option
+from vanceqa.option_kinds import KINDS
+from vanceqa.target import OPTIONS, Option
 from vanceqa.workspace import setting_key
 
 README = Path(__file__).resolve().parents[2] / "README.md"

@@ -132,6 +132,11 @@ class Kind:
     separator: str = ","
 
 
+def _exact_number(value: float) -> str:
+    """20.0 -> '20', 0.125 -> '0.125': read back to the same float, never in exponent."""
+    return str(int(value)) if value == int(value) else repr(value)
+
+
 def _text(check: Callable[[str], str] | None = None) -> Kind:
     return Kind(lambda v, _: (check or str.strip)(str(v)), {})
 
@@ -156,7 +161,7 @@ KINDS: dict[str, Kind] = {
         repeatable=True,
         separator="\n",
     ),
-    "rate": Kind(lambda v, what: parse_rate(v, what=what), {"metavar": "N"}, repr),
+    "rate": Kind(lambda v, what: parse_rate(v, what=what), {"metavar": "N"}, _exact_number),
     "duration": Kind(
         lambda v, what: parse_positive_duration(str(v), what=what),
         {"metavar": "DURATION"},

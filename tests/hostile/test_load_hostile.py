@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from tests.hostile.conftest import measured
 from tests.hostile.load_servers import BOMB_INFLATED, hostile_server
 from vanceqa.load.options import run_bound_s
 from vanceqa.target import DEFAULT_REQUEST_TIMEOUT_S
@@ -56,23 +57,26 @@ class Finished:
 def run_bounded(cmd: list[str], cwd: Path, env: dict[str, str], bound: float) -> Finished:
     """Run `cmd`; kill it (and fail the test) if it is still running after `bound` s."""
     out_path, err_path = cwd / "stdout.txt", cwd / "stderr.txt"
+    rss = cwd / "max-rss-kib.txt"
     with out_path.open("w") as out, err_path.open("w") as err:
         process = subprocess.Popen(
-            cmd, cwd=cwd, env=env, stdout=out, stderr=err, start_new_session=True
-        )
+            measured(cmd, rss), cwd=cwd, env=env, stdout=out, stderr=err,
+            start_new_session=True,
+        )  # fmt: skip
     deadline = time.monotonic() + bound
     while True:
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        pid, status = os.waitpid(process.pid, os.WNOHANG)
         if pid:
             break
         if time.monotonic() > deadline:
             os.killpg(process.pid, 9)
-            os.wait4(process.pid, 0)
+            os.waitpid(process.pid, 0)
             pytest.fail(f"still running after {bound:.0f}s: {' '.join(cmd)}\n"
                         + err_path.read_text()[-4000:])  # fmt: skip
         time.sleep(0.1)
     process.returncode = os.waitstatus_to_exitcode(status)
-    return Finished(process.returncode, out_path.read_text(), err_path.read_text(), usage.ru_maxrss)
+    peak = int(rss.read_text()) if rss.exists() else 0
+    return Finished(process.returncode, out_path.read_text(), err_path.read_text(), peak)
 
 
 def vanceqa_load(base_url: str, cwd: Path, *args: object) -> Finished:

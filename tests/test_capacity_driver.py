@@ -27,7 +27,7 @@ from vanceqa.load.outcome import (
 from vanceqa.load.shapes import Capacity, plan_shape
 from vanceqa.load.slo import SLO, parse_threshold
 from vanceqa.report import schemas
-from vanceqa.report.results import read_json_file
+from vanceqa.report.result_files import read_json_file
 
 OPS = default_contract().operation_ids()
 

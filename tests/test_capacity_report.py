@@ -20,7 +20,7 @@ from vanceqa.load.capacity import document
 from vanceqa.load.outcome import EXIT_OK
 from vanceqa.report import capacity_view, run_command
 from vanceqa.report.build import build_report
-from vanceqa.report.results import load_results
+from vanceqa.report.result_files import load_results
 from vanceqa.report.sections import SECTIONS
 from vanceqa.report.verdict import ERROR, FAILED, MEASURED, PASSED, judge
 from vanceqa.target import TargetConfig

@@ -17,7 +17,7 @@ from tests.defects.harness import options_for, run_suite, serve_defect
 from vanceqa.conformance import checks
 from vanceqa.conformance.registry import DOCS, DOCS_LINES
 from vanceqa.report.conformance_view import section
-from vanceqa.report.results import conformance_summary
+from vanceqa.report.result_files import conformance_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 READINGS = (ROOT / "docs" / "readings.md").read_text(encoding="utf-8")
@@ -122,7 +122,7 @@ def test_report_shows_warnings_apart_from_failures() -> None:
 
 
 def test_verdict_passes_a_run_with_warnings_only() -> None:
-    from vanceqa.report.results import Results
+    from vanceqa.report.result_files import Results
     from vanceqa.report.sections import SECTIONS
     from vanceqa.report.verdict import judge
 

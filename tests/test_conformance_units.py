@@ -18,7 +18,7 @@ from hypothesis import given
 
 from vanceqa.client import Exchange, TargetClient
 from vanceqa.conformance import checks
-from vanceqa.conformance.results import failure_record
+from vanceqa.conformance.conformance_json import failure_record
 from vanceqa.conformance.session import mock_delete_ids
 from vanceqa.conformance.suite import malformed_ids
 from vanceqa.contract import default_contract

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from vanceqa.contract import default_contract
+from vanceqa.load.load_json import FORMAT, build_document, summary_lines, write_document
 from vanceqa.load.metrics import Aggregate, Collector
-from vanceqa.load.report import FORMAT, build_document, summary_lines, write_document
 from vanceqa.load.shapes import plan_shape
 from vanceqa.load.slo import evaluate, load_slo
 from vanceqa.resources import loadtests_dir

@@ -71,8 +71,8 @@ def test_weights() -> None:
 def test_the_launcher_does_not_import_locust() -> None:
     """`vanceqa load` must not be patched by gevent: only locust processes import it."""
     code = (
-        "import sys, vanceqa.load.cli, vanceqa.load.report, vanceqa.load.slo, vanceqa.load.options,"
-        " vanceqa.load.outcome, vanceqa.load.shapes;"
+        "import sys, vanceqa.load.cli, vanceqa.load.load_json, vanceqa.load.slo,"
+        " vanceqa.load.options, vanceqa.load.outcome, vanceqa.load.shapes;"
         "bad = [m for m in ('locust', 'gevent') if m in sys.modules]; print(bad)"
     )
     result = subprocess.run(

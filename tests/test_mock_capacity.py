@@ -22,7 +22,7 @@ from tests.conftest import API_TOKEN, asgi_call
 from vanceqa.mock import FaultConfig, MockConfig
 from vanceqa.mock.app import MockApp
 from vanceqa.mock.launcher import serve_mock
-from vanceqa.mock.state import SharedState
+from vanceqa.mock.shared_state import SharedState
 
 # -- the queue itself, on a made-up clock -------------------------------------------------
 

@@ -13,7 +13,7 @@ from vanceqa.mock import FaultConfig, MockConfig, create_app
 from vanceqa.mock.app import MockApp
 from vanceqa.mock.fault_spec import FaultContext
 from vanceqa.mock.faults import ErrorRate, Latency, Maintenance, RateLimit, Stall
-from vanceqa.mock.state import SharedState
+from vanceqa.mock.shared_state import SharedState
 
 pytestmark = pytest.mark.anyio
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import DATA
 from vanceqa.report import history
-from vanceqa.report.results import Results, load_results
+from vanceqa.report.result_files import Results, load_results
 from vanceqa.report.sections import SECTIONS
 from vanceqa.report.verdict import judge
 

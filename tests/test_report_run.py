@@ -20,7 +20,7 @@ from vanceqa.mock.launcher import serve_mock
 from vanceqa.processes import free_port
 from vanceqa.report.phases import Phase, run_phase
 from vanceqa.report.progress import PlainProgress, RichProgress
-from vanceqa.report.results import load_results
+from vanceqa.report.result_files import load_results
 from vanceqa.report.run_command import child_environment
 from vanceqa.report.sections import SECTIONS
 from vanceqa.report.verdict import judge

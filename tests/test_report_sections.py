@@ -19,7 +19,7 @@ from tests.conftest import DATA
 from vanceqa.report import run_command
 from vanceqa.report.build import build_report
 from vanceqa.report.phases import Phase
-from vanceqa.report.results import JSON, load_results
+from vanceqa.report.result_files import JSON, load_results
 from vanceqa.report.sections import SECTIONS, Figure, Section
 from vanceqa.report.verdict import FAILED, PASSED, PhaseVerdict, judge
 from vanceqa.target import TargetConfig

@@ -26,8 +26,8 @@ import pytest
 
 from vanceqa import resources
 from vanceqa.client import DeleteRefused, TargetClient
+from vanceqa.conformance.conformance_json import ResultBook, failure_record, write_json
 from vanceqa.conformance.registry import WARNING, level_of
-from vanceqa.conformance.results import ResultBook, failure_record, write_json
 from vanceqa.conformance.session import ConformanceSession, Inventory
 from vanceqa.contract import Contract
 from vanceqa.errors import Finding, TargetUnavailable, UsageError

@@ -8,13 +8,13 @@ write_docs_json(dir, page, drift=..., examples=...)   reports/docs.json
 
 from __future__ import annotations
 
+from vanceqa.docs.docs_json import write_docs_json
 from vanceqa.docs.drift import DriftReport, find_drift
 from vanceqa.docs.examples import ExampleResult, run_example, run_examples
 from vanceqa.docs.findings import Baseline, DriftFinding, load_baseline
 from vanceqa.docs.model import DocsPage, Endpoint
 from vanceqa.docs.parser import parse_page
 from vanceqa.docs.plan import PlannedExample, plan_examples
-from vanceqa.docs.results import write_docs_json
 
 __all__ = [
     "Baseline",

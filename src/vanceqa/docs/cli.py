@@ -17,13 +17,13 @@ from pathlib import Path
 
 from vanceqa import resources
 from vanceqa.contract import Contract, load_contract
+from vanceqa.docs.docs_json import write_docs_json
 from vanceqa.docs.drift import DriftReport, find_drift
 from vanceqa.docs.examples import ExampleResult, run_examples
 from vanceqa.docs.findings import Baseline, load_baseline, write_baseline
 from vanceqa.docs.parser import parse_page
 from vanceqa.docs.plan import plan_examples
 from vanceqa.docs.render import display_path, drift_text, examples_text, page_summary
-from vanceqa.docs.results import write_docs_json
 from vanceqa.docs.skeleton import write_skeleton
 from vanceqa.errors import TargetUnavailable, UsageError
 from vanceqa.mock.launcher import serve_mock

@@ -41,14 +41,14 @@ from locust.shape import LoadTestShape
 
 from vanceqa.client import TargetClient
 from vanceqa.errors import UsageError
-from vanceqa.load import report
+from vanceqa.load import load_json
 from vanceqa.load.capacity import live
 from vanceqa.load.metrics import Aggregate, Collector
 from vanceqa.load.options import STOP_GRACE_S, LoadOptions, add_options
 from vanceqa.load.outcome import EXIT_OVERRUN
+from vanceqa.load.process_state import LoadState, state_of
 from vanceqa.load.shapes import shape_from_json
 from vanceqa.load.slo import evaluate, load_slo
-from vanceqa.load.state import LoadState, state_of
 from vanceqa.load.users import NoAnswer, Refused
 from vanceqa.preflight import preflight
 from vanceqa.redact import redact_text
@@ -456,7 +456,7 @@ def on_quit(exit_code: int, **_: Any) -> None:
 def _summary(state: LoadState) -> list[str]:
     """The run's summary: a self-judging shape's own (capacity), else load.json's."""
     assert state.document is not None
-    return state.summary or report.summary_lines(state.document)
+    return state.summary or load_json.summary_lines(state.document)
 
 
 live.install()  # the capacity search's listeners, after the ones above

@@ -27,7 +27,7 @@ from vanceqa.load.dispatch import Choice
 from vanceqa.load.exchange import Connection, Reply, oversized
 
 if TYPE_CHECKING:
-    from vanceqa.load.state import LoadState
+    from vanceqa.load.process_state import LoadState
 
 OK: frozenset[int] = frozenset({200})
 _IDS_CACHE_LIMIT = 64

@@ -25,19 +25,20 @@ from typing import Any
 
 import orjson
 
+from vanceqa import paths
 from vanceqa.mock.config import MockConfig
 from vanceqa.mock.data import Dataset, Kitten
 from vanceqa.mock.fault_spec import FaultContext, Refusal, Stage
 from vanceqa.mock.faults import FaultConfig
-from vanceqa.mock.state import SharedState
+from vanceqa.mock.shared_state import SharedState
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-LIST_PATH = b"/api/kittens"
-ITEM_PREFIX = b"/api/kittens/"
+LIST_PATH = paths.LIST_PATH.encode()  # matched on the raw path, as bytes
+ITEM_PREFIX = paths.ITEM_PREFIX.encode()
 CONTROL_PREFIX = b"/__vanceqa__/"
 ALLOW = {"list": b"GET", "item": b"GET, DELETE"}
 JSON_TYPE = (b"content-type", b"application/json")

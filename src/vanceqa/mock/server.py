@@ -18,7 +18,7 @@ from typing import Any
 from vanceqa.errors import UsageError
 from vanceqa.mock.app import MockApp
 from vanceqa.mock.config import CONFIG_ENV, MockConfig
-from vanceqa.mock.state import SharedState
+from vanceqa.mock.shared_state import SharedState
 from vanceqa.mock.tls import ServerTLS
 
 

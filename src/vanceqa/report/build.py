@@ -14,7 +14,7 @@ from vanceqa.redact import scrub
 from vanceqa.report import history
 from vanceqa.report.history import TrendRow
 from vanceqa.report.page import PageInput, render
-from vanceqa.report.results import Results, load_results
+from vanceqa.report.result_files import Results, load_results
 from vanceqa.report.sections import SECTIONS, Section
 from vanceqa.report.verdict import Verdict, judge
 from vanceqa.resources import seed_data_path

@@ -14,7 +14,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from vanceqa.report.charts import _log_ticks
 from vanceqa.report.figures import ERRORS, MUTED, PALETTE, WIDE, figure, legend, styled, to_svg
 from vanceqa.report.markup import badge, esc, fmt_duration, fmt_ms, fmt_num, table
-from vanceqa.report.results import JSON
+from vanceqa.report.result_files import JSON
 from vanceqa.report.verdict import ERROR, FAILED, MEASURED, PASSED, PhaseVerdict
 
 # vanceqa.load.outcome's codes for the capacity search (a test keeps them equal).

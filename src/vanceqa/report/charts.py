@@ -27,7 +27,7 @@ from vanceqa.report.figures import (
     legend,
     styled,
 )
-from vanceqa.report.results import JSON
+from vanceqa.report.result_files import JSON
 
 # Percentile spectrum: x is 1/(1-q), so each extra nine gets the same width.
 _SPECTRUM_TICKS: tuple[tuple[float, str], ...] = (

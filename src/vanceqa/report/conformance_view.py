@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from vanceqa.report.markup import badge, esc, fmt_duration, fmt_num, table
-from vanceqa.report.results import JSON, conformance_summary
+from vanceqa.report.result_files import JSON, conformance_summary
 
 # The contract's operations first, in its order; anything else after; cross-cutting last.
 _OPERATION_ORDER = ("listKittens", "getKitten", "deleteKitten")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from vanceqa.report.markup import badge, esc, table
-from vanceqa.report.results import JSON
+from vanceqa.report.result_files import JSON
 
 _SEVERITY_STATUS = {"error": "failed", "warning": "error", "info": "measured"}
 

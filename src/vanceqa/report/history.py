@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vanceqa.report import schemas
-from vanceqa.report.results import JSON, ResultFileError, Results, read_json_file
+from vanceqa.report.result_files import JSON, ResultFileError, Results, read_json_file
 from vanceqa.report.sections import SECTIONS, Figure, Section
 from vanceqa.report.verdict import Verdict
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from vanceqa.report import charts
 from vanceqa.report.figures import to_svg
 from vanceqa.report.markup import badge, esc, fmt_duration, fmt_ms, fmt_num, slug, table
-from vanceqa.report.results import JSON, load_error_rate, overall_stats
+from vanceqa.report.result_files import JSON, load_error_rate, overall_stats
 
 PERCENTILE_ROWS = (
     ("min", "min"),

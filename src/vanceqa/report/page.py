@@ -10,7 +10,7 @@ from vanceqa import __version__
 from vanceqa.report import trend_view
 from vanceqa.report.history import TrendRow
 from vanceqa.report.markup import badge, esc, fmt_duration
-from vanceqa.report.results import JSON, Results
+from vanceqa.report.result_files import JSON, Results
 from vanceqa.report.style import CSS, SCRIPT
 from vanceqa.report.verdict import Verdict
 from vanceqa.target import INSECURE_NOTE

@@ -30,7 +30,7 @@ from vanceqa.report.phases import Phase, PhaseOutcome, run_phase
 from vanceqa.report.plans import KILL_GRACE_S
 from vanceqa.report.progress import PlainProgress, RichProgress
 from vanceqa.report.report_command import add_report_arguments, exit_code
-from vanceqa.report.results import RUN_FILE
+from vanceqa.report.result_files import RUN_FILE
 from vanceqa.report.sections import SECTIONS, Section
 from vanceqa.resources import ensure_report_dir
 from vanceqa.target import (

@@ -26,7 +26,7 @@ from vanceqa.report import (
     verdict,
 )
 from vanceqa.report.phases import Phase
-from vanceqa.report.results import JSON, conformance_summary, load_error_rate, overall_stats
+from vanceqa.report.result_files import JSON, conformance_summary, load_error_rate, overall_stats
 from vanceqa.report.verdict import PhaseVerdict
 from vanceqa.target import TargetConfig
 

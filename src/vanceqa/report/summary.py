@@ -9,7 +9,7 @@ from rich.markup import escape
 
 from vanceqa.redact import scrub
 from vanceqa.report.build import BuildOutcome
-from vanceqa.report.results import JSON, Results
+from vanceqa.report.result_files import JSON, Results
 from vanceqa.report.trend_view import change_text
 from vanceqa.target import INSECURE_NOTE
 

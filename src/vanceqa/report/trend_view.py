@@ -6,7 +6,7 @@ from vanceqa.report import charts
 from vanceqa.report.figures import to_svg
 from vanceqa.report.history import TrendRow
 from vanceqa.report.markup import badge, esc, fmt_ms, fmt_num, table
-from vanceqa.report.results import JSON
+from vanceqa.report.result_files import JSON
 
 
 def _value(row: TrendRow, value: float | None) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from vanceqa.report.results import JSON, Results, conformance_summary, load_error_rate
+from vanceqa.report.result_files import JSON, Results, conformance_summary, load_error_rate
 
 PASSED, FAILED, ERROR, MEASURED, NOT_RUN = "passed", "failed", "error", "measured", "not run"
 

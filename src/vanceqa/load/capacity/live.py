@@ -31,15 +31,15 @@ from locust.runners import WORKER_REPORT_INTERVAL, WorkerRunner
 from vanceqa import __version__, resources
 from vanceqa.load.capacity import document, settings
 from vanceqa.load.dispatch import Choice, Dispatcher
+from vanceqa.load.load_json import iso
 from vanceqa.load.metrics import Aggregate, Collector
-from vanceqa.load.report import iso
 from vanceqa.load.schedule import ArrivalSchedule
 from vanceqa.load.shapes import Capacity
 
 if TYPE_CHECKING:
     import random
 
-    from vanceqa.load.state import LoadState
+    from vanceqa.load.process_state import LoadState
 
 log = logging.getLogger("vanceqa.load")
 

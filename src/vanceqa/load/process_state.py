@@ -22,7 +22,7 @@ from vanceqa import resources
 from vanceqa.client import TargetClient
 from vanceqa.contract import default_contract
 from vanceqa.errors import UsageError
-from vanceqa.load import report
+from vanceqa.load import load_json
 from vanceqa.load.capacity.live import live_dispatcher
 from vanceqa.load.dispatch import Dispatcher
 from vanceqa.load.exchange import Route
@@ -268,7 +268,7 @@ class LoadState:
         if outcome.message:
             log.error("vanceqa: %s", outcome.message)
         assert self.route is not None
-        self.document = report.build_document(
+        self.document = load_json.build_document(
             aggregate=self.aggregate,
             shape=self.options.shape,
             base_url=self.base_url,
@@ -298,7 +298,7 @@ class LoadState:
         self.exit_code = outcome.exit_code
         own = self.options.shape.conclude(outcome.exit_code, ended_by_itself=self.shape_ended)
         if own is None:
-            path = report.write_document(self.document, self.options.report_dir, self.secrets)
+            path = load_json.write_document(self.document, self.options.report_dir, self.secrets)
             log.info("vanceqa: wrote %s", path)
         else:  # a shape with a verdict of its own wrote its own file (capacity.json)
             self.exit_code, self.summary = own

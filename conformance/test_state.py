@@ -34,6 +34,43 @@ LIST = CONTRACT.operation("listKittens")
 class Deleted:
     kitten_id: int
     answer: Exchange
+    # Other listed kittens, each read with a token that listed it just after the DELETE.
+    others: tuple[tuple[int, Exchange], ...]
+
+
+# How many other listed kittens are read around the DELETE, per token.
+OTHERS_READ = 3
+
+
+def _delete_between_reads(client, target, inventory, kitten_id, reset):
+    """DELETEs the kitten between two reads of a few other kittens the lists showed at the
+    start (none named with --delete-id); returns its answer and the after-reads.
+
+    Off the bundled mock nothing may delete those kittens (reading 14), and a mock this
+    session reset has them all: every one must still be there. Only on a bundled mock
+    served elsewhere, which earlier checks may have changed and nothing reset, are those
+    already gone before the DELETE left out."""
+    named = set(target.delete_ids)
+    reads = []
+    for token, lists in (
+        (target.api_token, inventory.lists),
+        (target.admin_token, inventory.admin_lists),
+    ):
+        if token:
+            listed = {e["id"] for es in lists.values() for e in es if type(e.get("id")) is int}
+            reads += [(i, token) for i in sorted(listed - named - {kitten_id})[:OTHERS_READ]]
+
+    def get(read):
+        return client.get(path_for(ITEM, read[0]), token=read[1])
+
+    if target.bundled_mock and not reset:
+        before = client.map(get, reads)
+        reads = [
+            read for read, exchange in zip(reads, before, strict=True) if exchange.status == 200
+        ]
+    answer = client.request("DELETE", path_for(ITEM, kitten_id))
+    after = client.map(get, reads)
+    return answer, tuple((read[0], exchange) for read, exchange in zip(reads, after, strict=True))
 
 
 def _readers(target):
@@ -63,7 +100,7 @@ def _lists(client, target):
 
 
 @pytest.fixture(scope="module")
-def deleted(vanceqa_target, vanceqa_client, vanceqa_mock) -> Deleted:
+def deleted(vanceqa_target, vanceqa_client, vanceqa_mock, vanceqa_inventory) -> Deleted:
     """One permitted kitten, deleted once for the checks below."""
     delete_ids = require_delete(vanceqa_target)
     if vanceqa_mock is not None:
@@ -72,8 +109,14 @@ def deleted(vanceqa_target, vanceqa_client, vanceqa_mock) -> Deleted:
         # Live for the regular token, which sends the DELETE: a kitten hidden for admins
         # answers it 403, rightly (reading 3).
         if vanceqa_client.get(path_for(ITEM, kitten_id)).status == 200:
-            answer = vanceqa_client.request("DELETE", path_for(ITEM, kitten_id))
-            return Deleted(kitten_id, answer)
+            answer, others = _delete_between_reads(
+                vanceqa_client,
+                vanceqa_target,
+                vanceqa_inventory,
+                kitten_id,
+                vanceqa_mock is not None,
+            )
+            return Deleted(kitten_id, answer, others)
     pytest.skip(
         f"none of the --delete-id ids {list(delete_ids)} is live for the regular token "
         "(deleted already, or hidden for administrators?)"
@@ -90,6 +133,16 @@ def test_delete_answer(deleted, vanceqa_contract):
 @checks.STATE_GET_AFTER_DELETE.mark(operation="getKitten", stage=2)
 def test_get_after_delete(deleted, vanceqa_client):
     checks.STATE_GET_AFTER_DELETE(vanceqa_client.get(path_for(ITEM, deleted.kitten_id)))
+
+
+@checks.STATE_LIVE_LISTED.mark(operation="getKitten", stage=2)
+def test_others_still_live(deleted):
+    """A DELETE removes its own kitten only (reading 10): other kittens the lists showed
+    still answer 200 to the same token just after it."""
+    if not deleted.others:
+        pytest.skip("the lists showed no kitten besides the --delete-id ids")
+    for kitten_id, exchange in deleted.others:
+        checks.STATE_LIVE_LISTED(exchange, listed=True, kitten_id=kitten_id)
 
 
 @checks.STATE_GONE_FROM_LISTS.mark(operation="listKittens", stage=2)

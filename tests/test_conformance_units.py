@@ -5,6 +5,7 @@ plugin staying idle in sessions that never ask for a target."""
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import subprocess
 import sys
@@ -376,7 +377,8 @@ def test_malformed_ids_never_spell_a_valid_id(value: str) -> None:
         parsed = float(value)
     except ValueError:
         parsed = None
-    assert parsed is None or not (parsed >= 1 and parsed == int(parsed)), value
+    integral = parsed is not None and math.isfinite(parsed) and parsed == int(parsed)
+    assert not (integral and parsed >= 1), value
     with contextlib.suppress(ValueError):
         assert int(value) <= 0, value
 

@@ -143,12 +143,13 @@ def lenient_positive_integer(text: str) -> bool:
 
 def malformed_ids() -> st.SearchStrategy[str]:
     """Path ids that are not a positive integer by any common reading: words, signs,
-    fractions, odd bytes; never a spelling reading 6 leaves open (`lenient_positive_integer`)."""
+    fractions, odd bytes; never a spelling reading 6 leaves open (`lenient_positive_integer`),
+    a dot segment, or a slash that servers decode into another path."""
     return st.one_of(
         st.sampled_from(("abc", "-1", "1.5", "0x1g", "1e-3", "%00", "null")),
         st.integers(max_value=-1).map(str),
         st.floats(allow_nan=True, allow_infinity=True).map(repr),
-        st.text(min_size=1, max_size=24),
+        st.text(st.characters(codec="utf-8", exclude_characters="/\\"), min_size=1, max_size=24),
     ).filter(lambda v: not v.isdigit() and v not in (".", "..") and not lenient_positive_integer(v))
 
 

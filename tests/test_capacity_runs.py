@@ -178,7 +178,10 @@ def test_plain_locust_with_workers_runs_the_search(
         assert len(step["generator"]["processes"]) == 2
         # The two workers together offered the rate, not each of them.
         assert step["achieved_rps"] == pytest.approx(step["rate"], rel=0.1)
-        assert step["requests"] == pytest.approx(step["rate"] * step["duration_s"], rel=0.1)
+    # Workers report their counts every few seconds, so a step's last requests may be
+    # counted with the next one (on a busy machine); over the run, every one is counted.
+    offered = sum(s["rate"] * s["duration_s"] for s in data["steps"])
+    assert sum(s["requests"] for s in data["steps"]) == pytest.approx(offered, rel=0.1)
     assert not (tmp_path / "load.json").exists()  # the search writes its own file only
     assert "vanceqa capacity: at least 200 req/s" in result.stdout
 

@@ -17,7 +17,11 @@ from tests.defects.catalogue import BY_NAME, DEFECTS
 from tests.defects.harness import SuiteRun, defect_url, options_for, run_suites, serve_catalogue
 from vanceqa.conformance import checks
 
-pytestmark = [pytest.mark.socket, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.socket,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("catalogue"),
+]  # one catalogue run serves every test here
 
 
 def _options(root: str, name: str) -> list[str]:

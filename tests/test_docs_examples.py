@@ -624,7 +624,7 @@ def test_conformance_docs_delete_leaves_the_only_delete_id_to_the_state_checks(
     outcome = {r["nodeid"].split("::")[-1]: r["outcome"] for r in results}
     assert outcome["test_docs_example[DELETE /kittens/<ID> index.html.md:209]"] == docs_delete
     state = [v for k, v in outcome.items() if not k.startswith("test_docs_example")]
-    assert len(state) == 5, outcome
+    assert len(state) == 6, outcome
     assert set(state) == {"passed"}, outcome
 
 

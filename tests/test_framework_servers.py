@@ -9,11 +9,11 @@ Express comes from the npm registry, installed once into a cache folder.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -27,7 +27,6 @@ from tests.defects.harness import SuiteRun, options_for, run_suite
 from vanceqa.conformance import checks
 
 pytestmark = [pytest.mark.socket, pytest.mark.slow]
-PARALLEL_RUNS = 2
 EXPRESS = "express@4"
 
 
@@ -41,18 +40,21 @@ def node_modules() -> Path:
     """express 4 from the npm registry, installed once into a cache folder."""
     prefix = _cache_dir()
     modules = prefix / "node_modules"
-    if not (modules / "express" / "package.json").exists():
-        npm = shutil.which("npm")
-        assert npm, "the Express server needs npm (and node) on PATH"
-        assert shutil.which("node"), "the Express server needs node on PATH"
-        prefix.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run(
-            [npm, "install", "--prefix", str(prefix), EXPRESS, "--no-audit", "--no-fund"],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == 0, f"npm install {EXPRESS} failed:\n{done.stderr[-2000:]}"
+    prefix.mkdir(parents=True, exist_ok=True)
+    # pytest-xdist workers arrive here together: one installs, the others wait for it.
+    with (prefix / ".install-lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (modules / "express" / "package.json").exists():
+            npm = shutil.which("npm")
+            assert npm, "the Express server needs npm (and node) on PATH"
+            assert shutil.which("node"), "the Express server needs node on PATH"
+            done = subprocess.run(
+                [npm, "install", "--prefix", str(prefix), EXPRESS, "--no-audit", "--no-fund"],
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert done.returncode == 0, f"npm install {EXPRESS} failed:\n{done.stderr[-2000:]}"
     return modules
 
 
@@ -66,46 +68,20 @@ HUNT = {"profile": "conformance-thorough", "extra": ("-k", "flag or _id or gener
 def _run(
     framework: str, defect: str | None, modules: Path, settings: dict[str, object]
 ) -> SuiteRun:
+    """One suite run against one served server. Each run serves exactly one test and runs
+    inside it, so that pytest-xdist spreads the twenty runs over its workers."""
     seed = 1 if defect else 101 + FRAMEWORKS.index(framework)
     with serve_framework(framework, defect, node_modules=modules) as base_url:
         return run_suite(options_for(base_url).argv(), seed=seed, **settings)  # type: ignore[arg-type]
 
 
-def _all(
-    jobs: list[tuple[str, str | None]], modules: Path, settings: dict[str, object] | None = None
-) -> list[SuiteRun]:
-    with ThreadPoolExecutor(max_workers=PARALLEL_RUNS) as pool:
-        return list(pool.map(lambda job: _run(*job, modules, settings or {}), jobs))
-
-
-@pytest.fixture(scope="module")
-def faithful_runs(node_modules: Path) -> dict[str, SuiteRun]:
-    runs = _all([(f, None) for f in FRAMEWORKS], node_modules, FAITHFUL)
-    return dict(zip(FRAMEWORKS, runs, strict=True))
-
-
-@pytest.fixture(scope="module")
-def hunting_runs(node_modules: Path) -> dict[str, SuiteRun]:
-    runs = _all([(f, None) for f in FRAMEWORKS], node_modules, HUNT)
-    return dict(zip(FRAMEWORKS, runs, strict=True))
-
-
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_generated_values_raise_no_false_alarm(
-    framework: str, hunting_runs: dict[str, SuiteRun]
-) -> None:
-    run = hunting_runs[framework]
+def test_generated_values_raise_no_false_alarm(framework: str, node_modules: Path) -> None:
+    run = _run(framework, None, node_modules, HUNT)
     assert run.document is not None, run.output[-3000:]
     assert run.returncode == 0, f"{framework}: a false alarm?\n{run.output[-4000:]}"
     ran = {r["check"] for r in run.document["results"] if r["outcome"] == "passed"}
     assert {"param_malformed", "param_spelling", "id_malformed", "schemathesis"} <= ran
-
-
-@pytest.fixture(scope="module")
-def defect_runs(node_modules: Path) -> dict[str, SuiteRun]:
-    jobs: list[tuple[str, str | None]] = [(d.framework, d.name) for d in FRAMEWORK_DEFECTS]
-    runs = _all(jobs, node_modules)
-    return {d.label: run for d, run in zip(FRAMEWORK_DEFECTS, runs, strict=True)}
 
 
 def warnings_of(run: SuiteRun) -> list[str]:
@@ -116,8 +92,8 @@ def warnings_of(run: SuiteRun) -> list[str]:
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_faithful_server_passes(framework: str, faithful_runs: dict[str, SuiteRun]) -> None:
-    run = faithful_runs[framework]
+def test_faithful_server_passes(framework: str, node_modules: Path) -> None:
+    run = _run(framework, None, node_modules, FAITHFUL)
     assert run.document is not None, run.output[-3000:]
     summary = run.document["summary"]
     assert run.returncode == 0, f"{framework}: a false alarm?\n{run.output[-4000:]}"
@@ -135,10 +111,8 @@ def test_faithful_server_passes(framework: str, faithful_runs: dict[str, SuiteRu
 
 
 @pytest.mark.parametrize("defect", FRAMEWORK_DEFECTS, ids=lambda d: d.label)
-def test_framework_defect_is_caught(
-    defect: FrameworkDefect, defect_runs: dict[str, SuiteRun]
-) -> None:
-    run = defect_runs[defect.label]
+def test_framework_defect_is_caught(defect: FrameworkDefect, node_modules: Path) -> None:
+    run = _run(defect.framework, defect.name, node_modules, {})
     assert run.document is not None, run.output[-3000:]
     assert run.returncode == 1, f"suite exit {run.returncode}:\n{run.output[-3000:]}"
     failed = run.failed_checks()

@@ -28,7 +28,11 @@ import websocket
 from tests.conftest import DATA, ROOT
 from vanceqa.report.build import build_report
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("browser"),
+]  # one Chromium serves every test here
 
 ARTIFACTS = ROOT / "reports" / "test-artifacts"
 CHROMIUM_FLAGS = [

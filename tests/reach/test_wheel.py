@@ -21,7 +21,11 @@ import pytest
 from tests.reach.conftest import clean_env, output
 from vanceqa import resources
 
-pytestmark = [pytest.mark.socket, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.socket,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("wheel"),
+]  # one wheel install serves every test here
 ROOT = Path(__file__).resolve().parents[2]
 ALT_DATA = ROOT / "tests" / "data" / "kittens-alt.json"
 EXTRA_TEST = """

@@ -23,7 +23,6 @@ import argparse
 import contextlib
 import math
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -31,8 +30,18 @@ from pathlib import Path
 
 from vanceqa import resources
 from vanceqa.client import TargetClient
-from vanceqa.contract import default_contract
 from vanceqa.errors import UsageError
+from vanceqa.load.launch import (
+    SLO_ENV,
+    add_mock_and_master_arguments,
+    add_shared_arguments,
+    check_shared,
+    locust_environment,
+    shared_locust_options,
+    slo_path,
+    stop_locust,
+    target_or_mock,
+)
 from vanceqa.load.options import run_bound_s
 from vanceqa.load.outcome import (
     EXIT_INCOMPLETE,
@@ -49,22 +58,12 @@ from vanceqa.load.shapes import (
     shape_help,
     shape_names,
 )
-from vanceqa.load.slo import load_slo
-from vanceqa.load.units import (
-    check_mock_faults,
-    parse_think_time,
-    parse_weights,
-)
-from vanceqa.mock.faults import FAULTS
-from vanceqa.mock.launcher import serve_mock
+from vanceqa.load.units import parse_think_time
 from vanceqa.preflight import preflight
 from vanceqa.redact import redact_text
-from vanceqa.target import TargetConfig, add_target_arguments, clean_environment
-from vanceqa.units import parse_duration, parse_positive_duration
+from vanceqa.target import add_target_arguments
+from vanceqa.units import parse_positive_duration
 from vanceqa.workspace import target_from_args
-
-SLO_ENV = "VANCEQA_SLO"
-TERM_GRACE_S = 10.0  # after SIGTERM, locust writes load.json; then it is killed
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -83,43 +82,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     load.add_argument(
         "--slo", help=f"SLO file (env {SLO_ENV}; default loadtests/slo.toml; 'none': no gates)"
     )
-    load.add_argument("--processes", type=int, help="locust worker processes on this machine")
-    load.add_argument(
-        "--report-dir", default="reports", help="where load.json and load.html go (default reports)"
-    )
-    load.add_argument("--seed", type=int, help="seed of the random choices")
-    load.add_argument("--weights", help="scenario weights, e.g. browse=8,admin=1,delete=1")
+    add_shared_arguments(load, "load.json and load.html")
     load.add_argument("--think-time", help="closed shapes: pause between tasks, e.g. 0 or 1s..3s")
     load.add_argument(
         "--max-lateness", help="open models: drop a request no user could start this late (5s)"
     )
     load.add_argument("--locustfile", help="another locustfile (default loadtests/locustfile.py)")
-    mock = parser.add_argument_group("bundled mock (when no --base-url is given)")
-    mock.add_argument(
-        "--mock-fault",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help=FAULTS.option_help(),
-    )
-    mock.add_argument("--mock-workers", type=int, default=1, help="mock worker processes")
-    dist = parser.add_argument_group("distributed (locust --master/--worker)")
-    dist.add_argument("--master", action="store_true", help="be the master of remote workers")
-    dist.add_argument("--expect-workers", type=int, default=1, help="workers the master awaits")
+    dist = add_mock_and_master_arguments(parser, "distributed (locust --master/--worker)")
     dist.add_argument("--worker", action="store_true", help="be a worker of --master-host")
     dist.add_argument("--master-host", default="127.0.0.1", help="the master's address")
-    dist.add_argument("--master-port", type=int, default=5557, help="the master's port")
-    parser.add_argument(
-        "locust_args", nargs="*", metavar="-- LOCUST_ARGS", help="after --: passed to locust"
-    )
-
-
-def _slo_path(args: argparse.Namespace) -> str | None:
-    text = args.slo or os.environ.get(SLO_ENV) or str(resources.slo_path())
-    if text.strip().lower() in ("none", "off"):
-        return None
-    load_slo(text, default_contract().operation_ids())  # a bad file fails before any load
-    return str(Path(text).resolve())
 
 
 def _validate(
@@ -137,22 +108,14 @@ def _validate(
         rate=args.rate,
         max_rps=max_rps,
     )
-    if args.weights:
-        parse_weights(args.weights)
+    check_shared(args)
     if args.think_time:
         parse_think_time(args.think_time)
-    if args.max_lateness:
-        parse_duration(args.max_lateness, what="--max-lateness")
-    if args.processes is not None and args.processes < 1:
-        raise UsageError("--processes must be at least 1")
-    if args.mock_workers < 1:
-        raise UsageError("--mock-workers must be at least 1")
-    check_mock_faults(args.mock_fault)
     if args.master and args.worker:
         raise UsageError("--master and --worker exclude each other")
     if args.processes and (args.master or args.worker):
         raise UsageError("--processes runs its own workers; drop --master/--worker")
-    return shape, _slo_path(args)
+    return shape, slo_path(args)
 
 
 def _locustfile(args: argparse.Namespace) -> str:
@@ -175,25 +138,11 @@ def _command(args: argparse.Namespace, run_time: float, base_url: str | None) ->
         ("--rate", args.rate),
         ("--users", args.users),
         ("--spawn-rate", args.spawn_rate),
-        ("--seed", args.seed),
-        ("--weights", args.weights),
         ("--think-time", args.think_time),
-        ("--max-lateness", args.max_lateness),
-        ("--processes", args.processes),
     ):
         if value is not None:
             cmd += [option, str(value)]
-    if args.master:
-        cmd += ["--master", "--expect-workers", str(args.expect_workers)]
-        cmd += ["--master-bind-port", str(args.master_port)]
-    return cmd + list(args.locust_args)
-
-
-def _environment(target: TargetConfig, slo: str | None) -> dict[str, str]:
-    """locust's environment: the resolved target (secrets never on its command line)."""
-    env = clean_environment() | target.to_env()
-    env[SLO_ENV] = slo or "none"
-    return env
+    return cmd + shared_locust_options(args) + list(args.locust_args)
 
 
 def _run_locust(cmd: list[str], env: dict[str, str], limit: float | None) -> int:
@@ -204,17 +153,8 @@ def _run_locust(cmd: list[str], env: dict[str, str], limit: float | None) -> int
         try:
             return process.wait(timeout=limit)
         except subprocess.TimeoutExpired:
-            print(
-                f"vanceqa load: error: locust was still running {limit:.0f}s after its start; "
-                "stopping it",
-                file=sys.stderr,
-            )
-            process.send_signal(signal.SIGTERM)  # no SIGINT: gevent prints a traceback
-            try:
-                process.wait(timeout=TERM_GRACE_S)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            assert limit is not None
+            stop_locust(process, "load", limit)
             return EXIT_OVERRUN
     except KeyboardInterrupt:
         # The terminal sent SIGINT to locust too: let it write load.json, then stop.
@@ -236,13 +176,7 @@ def run(args: argparse.Namespace) -> int:
     run_time = shape.run_time_s
     report_dir = resources.ensure_report_dir(args.report_dir)  # before any load, not after
     with contextlib.ExitStack() as stack:
-        if target.starts_mock:
-            mock = stack.enter_context(
-                serve_mock(faults=args.mock_fault, workers=args.mock_workers)
-            )
-            target = mock.stand_in_for(target)
-        elif args.mock_fault:
-            raise UsageError("--mock-fault applies to the bundled mock only (no --base-url)")
+        target = target_or_mock(stack, target, args)
         with TargetClient(target) as client:
             preflight(client)
         result = report_dir / "load.json"
@@ -252,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
         if target.time_limit_s is not None:  # the run stops by then (see the plugin)
             run_time = min(run_time, target.time_limit_s)
         limit = run_bound_s(run_time, target.request_timeout_s)
-        code = _run_locust(cmd, _environment(target, slo), limit)
+        code = _run_locust(cmd, locust_environment(target, slo), limit)
         fresh = result.is_file() and result.stat().st_mtime >= started - 1
         if code in WITH_RESULTS and fresh:
             return code

@@ -21,7 +21,6 @@ import argparse
 import contextlib
 import json
 import math
-import os
 import signal
 import subprocess
 import sys
@@ -33,11 +32,21 @@ from rich.console import Console
 
 from vanceqa import resources
 from vanceqa.client import TargetClient
-from vanceqa.contract import default_contract
 from vanceqa.errors import UsageError
 from vanceqa.load.capacity import settings
 from vanceqa.load.capacity.document import FILE_NAME, summary_lines
 from vanceqa.load.capacity.progress import SearchProgress
+from vanceqa.load.launch import (
+    SLO_ENV,
+    add_mock_and_master_arguments,
+    add_shared_arguments,
+    check_shared,
+    locust_environment,
+    shared_locust_options,
+    slo_path,
+    stop_locust,
+    target_or_mock,
+)
 from vanceqa.load.options import run_bound_s
 from vanceqa.load.outcome import (
     EXIT_INCOMPLETE,
@@ -46,19 +55,14 @@ from vanceqa.load.outcome import (
     EXIT_USAGE,
     WITH_RESULTS,
 )
-from vanceqa.load.slo import load_slo
-from vanceqa.load.units import check_mock_faults, parse_weights
-from vanceqa.mock.launcher import serve_mock
 from vanceqa.preflight import preflight
 from vanceqa.redact import redact_text
-from vanceqa.target import TargetConfig, add_target_arguments, clean_environment
-from vanceqa.units import parse_duration, parse_positive_duration, parse_rate
+from vanceqa.target import TargetConfig, add_target_arguments
+from vanceqa.units import parse_positive_duration, parse_rate
 from vanceqa.workspace import target_from_args
 
-SLO_ENV = "VANCEQA_SLO"
 RESERVE_S = 8.0  # of the budget, for locust's own start (imports, spawning) and wrap-up
 POLL_S = 0.5
-TERM_GRACE_S = 10.0
 LOG_NAME = "capacity-locust.log"
 
 
@@ -86,38 +90,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     settings.add_arguments(search)
     load = parser.add_argument_group("load")
-    load.add_argument("--processes", type=int, help="locust worker processes on this machine")
-    load.add_argument(
-        "--report-dir", default="reports", help="where capacity.json goes (default reports)"
-    )
-    load.add_argument("--seed", type=int, help="seed of the random choices")
-    load.add_argument("--weights", help="scenario weights, e.g. browse=8,admin=1,delete=1")
+    add_shared_arguments(load, "capacity.json and its logs")
     load.add_argument("--max-lateness", help="drop a request no user could start this late (5s)")
     load.add_argument("--locustfile", help="another locustfile (default loadtests/locustfile.py)")
-    mock = parser.add_argument_group("bundled mock (when no --base-url is given)")
-    mock.add_argument(
-        "--mock-fault",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a fault for the mock, repeatable, e.g. capacity=8x20ms",
-    )
-    mock.add_argument("--mock-workers", type=int, default=1, help="mock worker processes")
-    dist = parser.add_argument_group("distributed (workers: `vanceqa load --worker`)")
-    dist.add_argument("--master", action="store_true", help="be the master of remote workers")
-    dist.add_argument("--expect-workers", type=int, default=1, help="workers the master awaits")
-    dist.add_argument("--master-port", type=int, default=5557, help="the port workers connect to")
-    parser.add_argument(
-        "locust_args", nargs="*", metavar="-- LOCUST_ARGS", help="after --: passed to locust"
-    )
-
-
-def _slo_path(args: argparse.Namespace) -> str | None:
-    text = args.slo or os.environ.get(SLO_ENV) or str(resources.slo_path())
-    if text.strip().lower() in ("none", "off"):
-        return None
-    load_slo(text, default_contract().operation_ids())  # a bad file fails before any load
-    return str(Path(text).resolve())
+    add_mock_and_master_arguments(parser, "distributed (workers: `vanceqa load --worker`)")
 
 
 def _rates(args: argparse.Namespace, target: TargetConfig) -> tuple[float, float]:
@@ -131,17 +107,9 @@ def _rates(args: argparse.Namespace, target: TargetConfig) -> tuple[float, float
 def _validate(args: argparse.Namespace) -> None:
     """Every other option, before anything starts."""
     settings.resolve(vars(args))
-    if args.weights:
-        parse_weights(args.weights)
-    if args.max_lateness:
-        parse_duration(args.max_lateness, what="--max-lateness")
-    if args.processes is not None and args.processes < 1:
-        raise UsageError("--processes must be at least 1")
+    check_shared(args)
     if args.processes and args.master:
         raise UsageError("--processes runs its own workers; drop --master")
-    if args.mock_workers < 1:
-        raise UsageError("--mock-workers must be at least 1")
-    check_mock_faults(args.mock_fault)
     locustfile = Path(args.locustfile) if args.locustfile else None
     if locustfile is not None and not locustfile.is_file():
         raise UsageError(f"locustfile not found: {locustfile}")
@@ -159,18 +127,7 @@ def _command(
         value = getattr(args, setting.name)
         if value is not None:
             cmd += [setting.flag, str(value)]
-    for option, value in (
-        ("--seed", args.seed),
-        ("--weights", args.weights),
-        ("--max-lateness", args.max_lateness),
-        ("--processes", args.processes),
-    ):
-        if value is not None:
-            cmd += [option, str(value)]
-    if args.master:
-        cmd += ["--master", "--expect-workers", str(args.expect_workers)]
-        cmd += ["--master-bind-port", str(args.master_port)]
-    return cmd + list(args.locust_args)
+    return cmd + shared_locust_options(args) + list(args.locust_args)
 
 
 def _read(path: Path) -> dict[str, Any] | None:
@@ -217,17 +174,7 @@ def _run_locust(
                 print("\n".join(summary_lines(data)), flush=True)
             raise
         if process.poll() is None:
-            print(
-                f"vanceqa capacity: error: locust was still running {bound:.0f}s after its "
-                "start; stopping it",
-                file=sys.stderr,
-            )
-            process.send_signal(signal.SIGTERM)  # no SIGINT: gevent prints a traceback
-            try:
-                process.wait(timeout=TERM_GRACE_S)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_locust(process, "capacity", bound)
             return EXIT_OVERRUN
         return process.returncode
 
@@ -250,17 +197,11 @@ def run(args: argparse.Namespace) -> int:
     if target.time_limit_s is not None:
         budget = min(budget, target.time_limit_s)
     _validate(args)
-    slo = _slo_path(args)
+    slo = slo_path(args)
     report_dir = resources.ensure_report_dir(args.report_dir)
     result = report_dir / FILE_NAME
     with contextlib.ExitStack() as stack:
-        if target.starts_mock:
-            mock = stack.enter_context(
-                serve_mock(faults=args.mock_fault, workers=args.mock_workers)
-            )
-            target = mock.stand_in_for(target)
-        elif args.mock_fault:
-            raise UsageError("--mock-fault applies to the bundled mock only (no --base-url)")
+        target = target_or_mock(stack, target, args)
         with TargetClient(target) as client:
             preflight(client)
         run_time = budget - (time.monotonic() - began) - RESERVE_S
@@ -274,8 +215,7 @@ def run(args: argparse.Namespace) -> int:
         assert target.base_url is not None
         cmd = _command(args, rates, run_time, target.base_url)
         print(f"vanceqa capacity: {redact_text(' '.join(cmd), target.secrets)}", flush=True)
-        env = clean_environment() | target.to_env()
-        env[SLO_ENV] = slo or "none"
+        env = locust_environment(target, slo)
         result.unlink(missing_ok=True)  # what is read afterwards is this search's
         log = report_dir / "logs" / LOG_NAME
         bound = run_bound_s(run_time, target.request_timeout_s)

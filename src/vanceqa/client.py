@@ -328,16 +328,20 @@ class TargetClient:
         Proxies and gateways close idle connections without saying so (tinyproxy closes
         every one after its answer): a request sent on such a connection as it closes gets
         no answer at all. An idempotent request is then sent once more on a new connection
-        (RFC 9112 9.3.1); any other (POST, PATCH) is never sent twice, so it goes on a new
-        connection of its own, closed after its answer.
+        (RFC 9112 9.3.1), never on another kept-alive one (the pool's others may be dead
+        too); any other (POST, PATCH) is never sent twice, so it goes on a new connection
+        of its own, closed after its answer.
         """
         if request.method not in IDEMPOTENT:
-            request.headers["Connection"] = "close"
-            return self._fresh_connections().send(request, stream=True)
+            return self._on_a_new_connection(request)
         try:
             return self._http.send(request, stream=True)
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
-            return self._http.send(request, stream=True)
+            return self._on_a_new_connection(request)
+
+    def _on_a_new_connection(self, request: httpx.Request) -> httpx.Response:
+        request.headers["Connection"] = "close"
+        return self._fresh_connections().send(request, stream=True)
 
     def _fresh_connections(self) -> httpx.Client:
         with self._lock:

@@ -33,18 +33,32 @@ def _read_request(connection: socket.socket) -> bytes:
 
 @pytest.fixture
 def drops_second_request() -> Iterator[tuple[str, list[bytes]]]:
+    yield from _dropping_server(together=1)
+
+
+@pytest.fixture
+def two_connections_then_drops() -> Iterator[tuple[str, list[bytes]]]:
+    yield from _dropping_server(together=2)
+
+
+def _dropping_server(together: int) -> Iterator[tuple[str, list[bytes]]]:
     """Each connection: answers its first request, then closes on the second unanswered.
+    The first `together` connections are answered only once all of them are open, so
+    that a client keeps that many alive at once.
 
     Yields the URL and the request line of each connection's first (answered) request."""
     server = socket.create_server(("127.0.0.1", 0))
     server.settimeout(0.2)
     connections: list[bytes] = []
     stop = threading.Event()
+    all_open = threading.Barrier(together)
 
     def handle(connection: socket.socket) -> None:
         with connection:
             first = _read_request(connection)
             connections.append(first.split(b"\r\n", 1)[0])
+            if len(connections) <= together:
+                all_open.wait(timeout=30)
             if first:
                 connection.sendall(ANSWER)
             _read_request(connection)  # the request on the reused connection: dropped
@@ -92,3 +106,17 @@ def test_a_post_goes_on_a_connection_of_its_own(
         assert "Connection" not in exchange.request_headers  # not in the repro line
     # Sent once, on a new connection: never on the kept-alive one that would have died.
     assert connections == [b"GET /api/kittens HTTP/1.1", b"POST /api/kittens HTTP/1.1"]
+
+
+def test_a_retry_never_takes_another_kept_alive_connection(
+    two_connections_then_drops: tuple[str, list[bytes]],
+) -> None:
+    """Two kept-alive connections, both dead by the next request: its second try goes on
+    a new connection, not on the other dead one."""
+    url, connections = two_connections_then_drops
+    target = TargetConfig(base_url=url, api_token="t0ken-123456", concurrency=2)
+    with TargetClient(target) as client:
+        first = client.map(lambda _: client.get("/api/kittens").status, range(2))
+        assert first == [200, 200]
+        assert client.get("/api/kittens").status == 200
+    assert len(connections) == 3

@@ -14,8 +14,10 @@ import socket
 import subprocess
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
+import psutil
 
 from vanceqa.errors import TargetUnavailable
 
@@ -45,20 +47,41 @@ def wait_until_ready(
     *,
     verify: Any = True,
 ) -> None:
-    """Poll `url` until it answers (any status), the process dies, or `timeout` passes."""
+    """Poll `url` until `process` answers it (any status), the process dies, or `timeout`
+    passes. An answer from another program that took the port between `free_port` and the
+    bind does not count: then our server fails to bind and exits, and nothing is ever sent
+    to a server we did not start believing it ours."""
     deadline = time.monotonic() + timeout
     last: Exception | None = None
+    port = urlsplit(url).port
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise TargetUnavailable(f"the server exited with code {process.returncode}")
         try:
             # Our own server on loopback: no proxy from the environment, no .netrc.
             httpx.get(url, timeout=1.0, verify=verify, trust_env=False)
-            return
+            if process is None or port is None or _listens(process, port) is not False:
+                return
+            last = OSError(f"port {port} answers, but not from the server we started")
         except httpx.TransportError as exc:
             last = exc
-            time.sleep(0.05)
+        time.sleep(0.05)
     raise TargetUnavailable(f"{url} did not answer within {timeout:.0f}s ({last})")
+
+
+def _listens(process: subprocess.Popen[Any], port: int) -> bool | None:
+    """Whether `process` or one of its children listens on `port` (None: cannot tell)."""
+    try:
+        root = psutil.Process(process.pid)
+        for member in (root, *root.children(recursive=True)):
+            for connection in member.net_connections(kind="inet"):
+                if connection.status == psutil.CONN_LISTEN and connection.laddr.port == port:
+                    return True
+    except psutil.NoSuchProcess:
+        return False
+    except (psutil.Error, OSError, NotImplementedError):
+        return None
+    return False
 
 
 def stop_process(

@@ -1,0 +1,65 @@
+"""Waiting for a server we started: an answer counts only from that server.
+
+`free_port` closes its probe socket before the server binds; another program may take
+the port in between. Our server then fails to bind, while the other one answers. Taking
+that answer for ours would send our requests (the bundled mock's DELETEs on any id
+included) to a program we never started.
+"""
+
+from __future__ import annotations
+
+import http.server
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from vanceqa.errors import TargetUnavailable
+from vanceqa.processes import free_port, stop_process, wait_until_ready
+
+pytestmark = pytest.mark.socket
+
+
+@pytest.fixture
+def foreign_server() -> Iterator[int]:
+    """Another program's HTTP server on a loopback port; yields the port."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _child(code: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-c", code])
+
+
+def test_an_answer_from_a_server_we_did_not_start_does_not_count(foreign_server: int) -> None:
+    # Our "server" finds its port taken: it fails to bind after a moment and exits.
+    ours = _child(
+        "import socket, time; time.sleep(0.5); "
+        f"socket.create_server(('127.0.0.1', {foreign_server}))"
+    )
+    try:
+        with pytest.raises(TargetUnavailable, match="exited"):
+            wait_until_ready(f"http://127.0.0.1:{foreign_server}/", 30, ours)
+    finally:
+        stop_process(ours)
+
+
+def test_our_own_server_is_awaited_until_it_answers() -> None:
+    port = free_port()
+    ours = _child(
+        "import http.server, time; time.sleep(0.5); http.server.ThreadingHTTPServer("
+        f"('127.0.0.1', {port}), http.server.BaseHTTPRequestHandler).serve_forever()"
+    )
+    try:
+        wait_until_ready(f"http://127.0.0.1:{port}/", 30, ours)
+        assert ours.poll() is None
+    finally:
+        stop_process(ours)

@@ -99,6 +99,15 @@ def parse_file(value: object, what: str) -> str:
     return str(path.resolve())
 
 
+def parse_ca_location(value: object, what: str) -> str:
+    """A PEM file of authorities, or a directory of them in OpenSSL's hashed layout
+    (`c_rehash`, `openssl rehash`), as REQUESTS_CA_BUNDLE and SSL_CERT_DIR may name."""
+    path = Path(str(value)).expanduser()
+    if path.is_dir() and os.access(path, os.R_OK | os.X_OK):
+        return str(path.resolve())
+    return parse_file(value, what)
+
+
 def validate_base_url(url: str) -> str:
     """http(s)://host[:port][/path prefix], no query or fragment; trailing slash dropped."""
     text = url.strip()
@@ -141,11 +150,15 @@ def _text(check: Callable[[str], str] | None = None) -> Kind:
     return Kind(lambda v, _: (check or str.strip)(str(v)), {})
 
 
+# Kinds whose value is a path: in vanceqa.toml, relative to that file.
+PATH_KINDS = frozenset({"file", "ca"})
+
 KINDS: dict[str, Kind] = {
     "text": _text(),
     "url": _text(validate_base_url),
     "proxy": _text(validate_proxy),
     "file": Kind(parse_file, {"metavar": "FILE"}),
+    "ca": Kind(parse_ca_location, {"metavar": "PATH"}),
     "switch": Kind(parse_bool, {"action": "store_true"}, lambda v: "1" if v else ""),
     "ids": Kind(
         parse_ids,

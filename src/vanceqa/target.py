@@ -105,7 +105,8 @@ OPTIONS: tuple[Option, ...] = (
            f"most of one response body read, after decompression "
            f"(default {format_size(DEFAULT_MAX_BODY)})", "size"),
     Option("ca_bundle", "--ca-bundle", "VANCEQA_CA_BUNDLE",
-           "PEM file of the certificate authorities to trust (a company CA)", "file",
+           "PEM file of the certificate authorities to trust (a company CA), or a "
+           "directory of them in OpenSSL's hashed layout", "ca",
            fallback_env=("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE")),
     Option("client_cert", "--client-cert", "VANCEQA_CLIENT_CERT",
            "client certificate (PEM) for mutual TLS; may hold the key too", "file"),

@@ -20,6 +20,7 @@ TLS context, proxy and caps from here too.
 from __future__ import annotations
 
 import contextlib
+import os
 import ssl
 import threading
 import time
@@ -53,7 +54,11 @@ def ssl_context(target: TargetConfig) -> ssl.SSLContext:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
         else:
-            context = ssl.create_default_context(cafile=target.ca_bundle)
+            where = target.ca_bundle
+            if where is not None and os.path.isdir(where):
+                context = ssl.create_default_context(capath=where)
+            else:
+                context = ssl.create_default_context(cafile=where)
         if target.client_cert:
             context.load_cert_chain(target.client_cert, target.client_key)
     except ssl.SSLError as exc:

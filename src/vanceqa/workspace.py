@@ -17,7 +17,7 @@ from pathlib import Path
 
 from vanceqa import resources
 from vanceqa.errors import UsageError
-from vanceqa.option_kinds import KINDS, parse_headers
+from vanceqa.option_kinds import KINDS, PATH_KINDS, parse_headers
 from vanceqa.target import BY_NAME, OPTIONS, Option, TargetConfig
 
 SETTINGS_FILE = "vanceqa.toml"
@@ -74,7 +74,7 @@ def target_defaults(project: Path | None = None) -> dict[str, object]:
                 f"{where}: {key} is a secret and does not belong in a file kept with the code; "
                 f"set {option.env} from your CI's secret store instead"
             )
-        if option.kind == "file" and isinstance(value, str):
+        if option.kind in PATH_KINDS and isinstance(value, str):
             value = str((path.parent / Path(value).expanduser()).resolve())
         values[option.name] = value
     _refuse_secret_headers(values, where)

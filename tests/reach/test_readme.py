@@ -19,7 +19,7 @@ START = (
 )
 END = "<!-- end of target options -->"
 _METAVAR = {"url": "URL", "text": "TOKEN", "ids": "ID", "rate": "N", "count": "N",
-            "duration": "DURATION", "size": "SIZE", "file": "FILE", "proxy": "URL",
+            "duration": "DURATION", "size": "SIZE", "file": "FILE", "ca": "PATH", "proxy": "URL",
             "headers": "'NAME: VALUE'", "names": "NAME"}  # fmt: skip
 _ENV_EXAMPLE = {"ids": "=7,8", "names": "=X-Tenant", "headers": " (one per line)", "switch": "=1"}
 

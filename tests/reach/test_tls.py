@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import html
 import json
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -108,6 +110,36 @@ def test_the_ca_variables_users_set_for_other_tools_are_honoured(
         "check", tmp_path / "reports", staging_args(https_server.base_url), cwd=tmp_path, env=env
     )
     assert_passed("check", result, tmp_path / "reports")
+
+
+@pytest.fixture(scope="module")
+def hashed_ca_dir(certificates: Certificates, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test's CA in a directory of OpenSSL's hashed layout (as `c_rehash` makes it)."""
+    openssl = shutil.which("openssl")
+    assert openssl, "the hashed CA directory is named by `openssl x509 -hash`: install openssl"
+    digest = subprocess.run(
+        [openssl, "x509", "-hash", "-noout", "-in", str(certificates.ca_pem)],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    folder = tmp_path_factory.mktemp("ca-dir")
+    shutil.copy(certificates.ca_pem, folder / f"{digest}.0")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("entry", "how"), [("check", "--ca-bundle"), ("docs", "REQUESTS_CA_BUNDLE")]
+)
+def test_a_directory_of_hashed_authorities_is_trusted(
+    entry: str, how: str, https_server: MockServer, hashed_ca_dir: Path, tmp_path: Path
+) -> None:
+    """REQUESTS_CA_BUNDLE (and so --ca-bundle) may name a directory, as requests allows."""
+    by_option = how.startswith("--")
+    env = clean_env() if by_option else clean_env(**{how: str(hashed_ca_dir)})
+    extra = [how, str(hashed_ca_dir)] if by_option else []
+    options = staging_args(https_server.base_url, *extra)
+    result = run_entry(entry, tmp_path / "reports", options, cwd=tmp_path, env=env)
+    assert_passed(entry, result, tmp_path / "reports")
+    assert answered(https_server) > 0
 
 
 def test_ca_bundle_option_wins_over_a_stale_variable(

@@ -74,10 +74,15 @@ class Oversized(Exception):
     """An answer passed --max-body: a finding on that example, not on the target."""
 
 
-def skipped(plan: PlannedExample, reason: str) -> ExampleResult:
+def result_for(plan: PlannedExample, outcome: str, **fields: Any) -> ExampleResult:
+    """The result of `plan`: its label, language and place in the docs, and `fields`."""
     return ExampleResult(
-        plan.label, plan.language, plan.source.file, plan.source.line, "skipped", message=reason
+        plan.label, plan.language, plan.source.file, plan.source.line, outcome, **fields
     )
+
+
+def skipped(plan: PlannedExample, reason: str) -> ExampleResult:
+    return result_for(plan, "skipped", message=reason)
 
 
 def run_example(
@@ -101,10 +106,8 @@ def run_example(
     except DeleteRefused as exc:
         return skipped(plan, str(exc))
     except Oversized as exc:
-        return ExampleResult(
-            plan.label, plan.language, plan.source.file, plan.source.line, "failed",
-            message=str(exc), curl=curl_line(plan.method, plan.url, plan.headers, target.secrets),
-        )  # fmt: skip
+        curl = curl_line(plan.method, plan.url, plan.headers, target.secrets)
+        return result_for(plan, "failed", message=str(exc), curl=curl)
     except StillThrottled:
         return skipped(plan, "still rate limited (429) after waiting as Retry-After asked")
 
@@ -124,17 +127,14 @@ def _run(
         # The named id is gone already (an earlier run, or this run's state checks,
         # deleted it): 410 and 404 are the documented answers for it (reading 10), and
         # nothing is left for the example to delete. No verdict on the docs either way.
-        return ExampleResult(
-            plan.label,
-            plan.language,
-            plan.source.file,
-            plan.source.line,
+        return result_for(
+            plan,
             "skipped",
-            status,
-            f"the id it deletes is gone already ({status}): name a live --delete-id "
+            status=status,
+            message=f"the id it deletes is gone already ({status}): name a live --delete-id "
             "to run the docs' DELETE",
-            curl_line(plan.method, url, plan.headers, secrets),
-            time.monotonic() - started,
+            curl=curl_line(plan.method, url, plan.headers, secrets),
+            duration_s=time.monotonic() - started,
         )
     if lookup is not None and status in _UNUSABLE and expected_family != "4xx":
         docs = f"the docs' {lookup.parameter} {lookup.docs_value}"
@@ -144,16 +144,13 @@ def _run(
         if live.lists_docs_value:
             note = f"{docs} answered {status}, yet {where} lists it"
         elif live.value is None:
-            return ExampleResult(
-                plan.label,
-                plan.language,
-                plan.source.file,
-                plan.source.line,
+            return result_for(
+                plan,
                 "skipped",
-                status,
-                f"{docs} {_UNUSABLE[status]} ({status}) and {live.problem}: not judged",
-                curl_line(plan.method, url, plan.headers, secrets),
-                time.monotonic() - started,
+                status=status,
+                message=f"{docs} {_UNUSABLE[status]} ({status}) and {live.problem}: not judged",
+                curl=curl_line(plan.method, url, plan.headers, secrets),
+                duration_s=time.monotonic() - started,
             )
         else:
             note = f"{docs} {_UNUSABLE[status]}; used {live.value} from {where}"
@@ -164,16 +161,13 @@ def _run(
         raise Maintenance(f"{plan.label} answered 503: the target is in maintenance")
     if note is not None:
         message = note if message is None else f"{note}; {message}"
-    return ExampleResult(
-        plan.label,
-        plan.language,
-        plan.source.file,
-        plan.source.line,
+    return result_for(
+        plan,
         outcome,
-        response.status,
-        message,
-        curl_line(plan.method, url, plan.headers, secrets),
-        time.monotonic() - started,
+        status=response.status,
+        message=message,
+        curl=curl_line(plan.method, url, plan.headers, secrets),
+        duration_s=time.monotonic() - started,
     )
 
 
@@ -252,16 +246,7 @@ def run_examples(
                 results.append(skipped(plan, stopped))
             except Unreachable as exc:
                 stopped = f"the target cannot be reached ({exc})"
-                results.append(
-                    ExampleResult(
-                        plan.label,
-                        plan.language,
-                        plan.source.file,
-                        plan.source.line,
-                        "failed",
-                        message=stopped,
-                    )
-                )
+                results.append(result_for(plan, "failed", message=stopped))
     finally:
         if own:
             http.close()

@@ -191,3 +191,12 @@ def test_the_capacity_section_is_declared_once() -> None:
     [section] = [s for s in SECTIONS if s.name == "capacity"]
     assert (section.command, section.opt_in, section.keeps_exit_code) == ("capacity", True, True)
     assert (Path(run_command.__file__).parent.parent / section.cli).is_file()
+
+
+def test_the_schema_knows_every_reason_a_search_ends() -> None:
+    # The report may not import load (it reads result files), so capacity.json's schema
+    # spells the reasons out; they must stay the search's own.
+    from vanceqa.load.capacity.search import LIMITS
+    from vanceqa.report.schemas import CAPACITY
+
+    assert CAPACITY["properties"]["limited_by"]["enum"] == [*LIMITS, None]

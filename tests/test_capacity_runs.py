@@ -197,6 +197,9 @@ def test_an_interrupted_search_keeps_what_it_measured(
     process = subprocess.Popen(
         cmd, env=target_env(capacity_mock), cwd=tmp_path, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True,
+        # Ctrl-C as a terminal delivers it: a suite started in the background (`&`)
+        # passes SIGINT on ignored, and the child would keep ignoring it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 240

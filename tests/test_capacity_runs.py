@@ -22,7 +22,13 @@ from typing import Any
 
 import pytest
 
-from tests.test_load_runs import LOCUSTFILE, clean_env, explain, target_env
+from tests.test_load_runs import (
+    LOCUSTFILE,
+    clean_env,
+    explain,
+    sigint_as_a_terminal_leaves_it,
+    target_env,
+)
 from vanceqa.mock.launcher import MockServer, serve_mock
 
 pytestmark = [pytest.mark.socket, pytest.mark.slow]
@@ -197,9 +203,7 @@ def test_an_interrupted_search_keeps_what_it_measured(
     process = subprocess.Popen(
         cmd, env=target_env(capacity_mock), cwd=tmp_path, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True,
-        # Ctrl-C as a terminal delivers it: a suite started in the background (`&`)
-        # passes SIGINT on ignored, and the child would keep ignoring it.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        preexec_fn=sigint_as_a_terminal_leaves_it,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 240

@@ -44,6 +44,13 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def sigint_as_a_terminal_leaves_it() -> None:
+    """preexec_fn of a child a test stops with Ctrl-C: SIGINT at its default, as in a
+    terminal. A suite started in the background (`&`) passes SIGINT on ignored, and the
+    child would keep ignoring it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def target_env(mock: MockServer, bundled: bool = False) -> dict[str, str]:
     """The target in VANCEQA_* variables, as a CI job sets them for staging."""
     env = clean_env()
@@ -612,7 +619,7 @@ def test_ctrl_c_keeps_what_was_measured(tmp_path: Path) -> None:
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,  # a process group, as a terminal's Ctrl-C reaches
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        preexec_fn=sigint_as_a_terminal_leaves_it,
     )
     assert process.stdout is not None
     seen = []

@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import argparse
 import collections
+import configparser
 import os
 import re
 import resource
+import shlex
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -36,8 +37,10 @@ from pathlib import Path
 
 import psutil
 
+from vanceqa.processes import stop_process
+
 ROOT = Path(__file__).resolve().parent.parent
-TODAY = ["-n", "4", "--dist", "loadgroup"]  # tox.ini, [testenv:tests]
+
 RUN_TIMEOUT_S = 3600
 LOGS = ROOT / "reports" / "suite-time"  # each run's whole output, to read its failures
 
@@ -110,28 +113,39 @@ class Sampler(threading.Thread):
         return dict(sorted(totals.items(), key=lambda item: -item[1]))
 
 
+def todays_options() -> list[str]:
+    """pytest's options in tox.ini's [testenv:tests], the README's test command."""
+    tox = configparser.ConfigParser(interpolation=None)
+    tox.read(ROOT / "tox.ini")
+    words = shlex.split(tox["testenv:tests"]["commands"].replace("{posargs}", ""))
+    if words[:1] != ["pytest"]:
+        sys.exit(f"tox.ini: [testenv:tests] no longer runs pytest: {' '.join(words)}")
+    return words[1:]
+
+
 def run(label: str, argv: list[str], cwd: Path, *, breakdown: bool) -> Measured:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     env = {k: v for k, v in os.environ.items() if not k.startswith("VANCEQA_")}
-    with tempfile.TemporaryFile() as out:
-        process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    log = LOGS / f"{re.sub(r'[^a-z0-9]+', '-', label.lower()).strip('-')}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
         sampler = Sampler(process.pid) if breakdown else None
         if sampler:
             sampler.start()
         try:
             process.wait(RUN_TIMEOUT_S)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            sys.exit(f"{label}: still running after {RUN_TIMEOUT_S} s, stopped")
-        wall = time.monotonic() - started
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        out.seek(0)
-        log = LOGS / f"{re.sub(r'[^a-z0-9]+', '-', label.lower()).strip('-')}.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        log.write_bytes(out.read())
-        tail = log.read_bytes()[-4000:].decode(errors="replace")
+            stop_process(process, group=True)  # the workers and servers it started too
+            sys.exit(f"{label}: still running after {RUN_TIMEOUT_S} s, stopped; see {log}")
+    wall = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with log.open("rb") as written:
+        written.seek(max(0, log.stat().st_size - 4000))
+        tail = written.read().decode(errors="replace")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     counts = {word: int(n) for n, word in re.findall(r"(\d+) (passed|failed|error)", tail)}
     if not counts:
@@ -178,11 +192,12 @@ def main() -> None:
     if args.baseline is not None:
         old = [str(args.baseline / ".venv" / "bin" / "pytest"), "-q", "-p", "no:cacheprovider"]
         reference = show(run("baseline, its full suite", old, args.baseline, breakdown=False))
-    show(run("today, full suite", [*pytest, *TODAY], ROOT, breakdown=args.breakdown), reference)
+    today = todays_options()
+    show(run("today, full suite", [*pytest, *today], ROOT, breakdown=args.breakdown), reference)
     if args.same_files:
         files = files_of(args.baseline)
         label = f"today, the {len(files)} files the baseline had"
-        show(run(label, [*pytest, *TODAY, *files], ROOT, breakdown=False), reference)
+        show(run(label, [*pytest, *today, *files], ROOT, breakdown=False), reference)
 
 
 def show(m: Measured, reference: float | None = None) -> float:

@@ -8,12 +8,16 @@ included) to a program we never started.
 
 from __future__ import annotations
 
+import contextlib
 import http.server
+import os
+import signal
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 
+import psutil
 import pytest
 
 from vanceqa.errors import TargetUnavailable
@@ -63,3 +67,34 @@ def test_our_own_server_is_awaited_until_it_answers() -> None:
         assert ours.poll() is None
     finally:
         stop_process(ours)
+
+
+def test_stopping_a_group_waits_for_members_that_outlive_the_leader() -> None:
+    # The leader exits on SIGTERM at once; its child ignores SIGTERM and runs on, as a
+    # browser's renderer or a test run's worker may. Stopping the group must not return
+    # while that child still runs (it would go on writing where we are about to clean up).
+    member_code = (
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "print('ignoring SIGTERM', flush=True); time.sleep(300)"
+    )
+    leader_code = (
+        "import subprocess, sys, time; "
+        f"child = subprocess.Popen([sys.executable, '-c', {member_code!r}]); "
+        "print(child.pid, flush=True); time.sleep(300)"
+    )
+    leader = subprocess.Popen(
+        [sys.executable, "-c", leader_code], stdout=subprocess.PIPE, start_new_session=True
+    )
+    try:
+        assert leader.stdout is not None
+        member = psutil.Process(int(leader.stdout.readline()))
+        assert leader.stdout.readline() == b"ignoring SIGTERM\n"
+        stop_process(leader, grace=1.0, group=True)
+        assert leader.poll() is not None
+        assert not member.is_running() or member.status() == psutil.STATUS_ZOMBIE
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(leader.pid, signal.SIGKILL)
+        leader.wait(5)
+        assert leader.stdout is not None
+        leader.stdout.close()

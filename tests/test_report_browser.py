@@ -26,6 +26,7 @@ import pytest
 import websocket
 
 from tests.conftest import DATA, ROOT
+from vanceqa.processes import stop_process
 from vanceqa.report.build import build_report
 
 pytestmark = [
@@ -156,6 +157,9 @@ def page() -> Iterator[Page]:
             [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            # Its own group: its renderers and helpers outlive the main process for a
+            # moment, writing into the profile; all of them are stopped before it is removed.
+            start_new_session=True,
         )
         try:
             port_file = Path(profile) / "DevToolsActivePort"
@@ -174,12 +178,7 @@ def page() -> Iterator[Page]:
             yield browser_page
             browser_page.ws.close()
         finally:
-            process.terminate()
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
+            stop_process(process, grace=15, group=True)
 
 
 @pytest.fixture(scope="module")

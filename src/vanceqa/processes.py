@@ -7,6 +7,7 @@ so that every server we start is awaited and stopped the same way.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import signal
@@ -87,19 +88,48 @@ def _listens(process: subprocess.Popen[Any], port: int) -> bool | None:
 def stop_process(
     process: subprocess.Popen[Any], grace: float = 10.0, *, group: bool = False
 ) -> None:
-    """SIGTERM, then SIGKILL after `grace` seconds; `group`: the whole process group."""
-    if process.poll() is not None:
-        return
-    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
-        try:
-            if group:
-                os.killpg(process.pid, sig)
-            else:
+    """SIGTERM, then SIGKILL after `grace` seconds.
+
+    `group`: `process` leads a process group of its own (`start_new_session=True`); the
+    whole group is signalled and awaited, members that outlive the leader included (a
+    browser's renderers, a test run's workers), so that nothing it started still runs or
+    writes when this returns."""
+    if not group:
+        if process.poll() is not None:
+            return
+        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+            try:
                 process.send_signal(sig)
-        except ProcessLookupError:
+            except ProcessLookupError:
+                return
+            try:
+                process.wait(wait)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+        return
+    pgid = process.pid
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        if _group_gone(process, pgid):
             return
+        # ProcessLookupError: the leader and every member have exited since we looked.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, sig)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if _group_gone(process, pgid):
+                return
+            time.sleep(0.05)
+
+
+def _group_gone(process: subprocess.Popen[Any], pgid: int) -> bool:
+    """Whether the leader has exited and no member of its group still runs."""
+    if process.poll() is None:
+        return False
+    for member in psutil.process_iter(["status"]):
         try:
-            process.wait(wait)
-            return
-        except subprocess.TimeoutExpired:
+            if member.info["status"] != psutil.STATUS_ZOMBIE and os.getpgid(member.pid) == pgid:
+                return False
+        except (ProcessLookupError, psutil.Error):
             continue
+    return True

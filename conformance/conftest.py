@@ -7,6 +7,7 @@ HYPOTHESIS_PROFILE.
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 _COMMON = {
@@ -26,4 +27,16 @@ settings.register_profile("conformance-quick", max_examples=8, stateful_step_cou
 settings.register_profile(
     "conformance-thorough", max_examples=400, stateful_step_count=30, **_COMMON
 )
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "conformance"))
+PROFILES = ("conformance", "conformance-quick", "conformance-thorough")
+
+
+@pytest.hookimpl(tryfirst=True)  # before Hypothesis' plugin, so --hypothesis-profile wins
+def pytest_configure(config: pytest.Config) -> None:
+    name = os.environ.get("HYPOTHESIS_PROFILE", "conformance")
+    if name not in PROFILES:
+        # Another project's profile exported in the shell: say so, not a traceback.
+        raise pytest.UsageError(
+            f"HYPOTHESIS_PROFILE={name!r} is not a profile of the conformance suites "
+            f"(they have {', '.join(PROFILES)}); unset it or pick one of those"
+        )
+    settings.load_profile(name)

@@ -1,7 +1,13 @@
 """Shared fixtures of the toolkit's own tests.
 
 Hypothesis profiles: `fast` (default) and `thorough`, chosen with
-`--hypothesis-profile thorough` or HYPOTHESIS_PROFILE.
+`--hypothesis-profile thorough` or HYPOTHESIS_PROFILE (which picks this suite's profile
+only: it is not passed on to the suites and commands the tests start).
+
+The developer's own settings do not reach the tests: a target, proxy, CA bundle or locust
+option exported in the shell (VANCEQA_BASE_URL, HTTPS_PROXY, SSL_CERT_FILE, LOCUST_HOST,
+...) is removed at start, so that no test sends its requests elsewhere or measures
+something else than it says. The tests about those variables set them on what they start.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ import asyncio
 import contextlib
 import os
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -24,13 +30,33 @@ from vanceqa.mock.app import MockApp
 from vanceqa.mock.data import load_dataset
 from vanceqa.mock.launcher import MockServer, serve_mock
 
+# Kept: VANCEQA_REQUIRE_BROWSER is a setting of this suite (CI requires the browser test).
+_OWN = ("VANCEQA_REQUIRE_BROWSER",)
+_OUTSIDE_PREFIXES = ("VANCEQA_", "LOCUST_", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+_OUTSIDE = ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+
+
+def outside_settings_removed(environ: Mapping[str, str]) -> dict[str, str]:
+    """`environ` without any target, proxy, CA or locust variable (any case)."""
+    return {
+        name: value
+        for name, value in environ.items()
+        if name in _OWN
+        or not (name.upper().startswith(_OUTSIDE_PREFIXES) or name.upper() in _OUTSIDE)
+    }
+
+
+_PROFILE = os.environ.pop("HYPOTHESIS_PROFILE", "fast")
+for _name in set(os.environ) - set(outside_settings_removed(os.environ)):
+    del os.environ[_name]
+
 settings.register_profile(
     "fast", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile(
     "thorough", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
+settings.load_profile(_PROFILE)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

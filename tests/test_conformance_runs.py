@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ADMIN_TOKEN, API_TOKEN, DATA
+from tests.conftest import ADMIN_TOKEN, API_TOKEN, DATA, ROOT
 from tests.defects.harness import options_for, run_suite, serve_defect
 from vanceqa.conformance.session import mock_delete_ids
 from vanceqa.mock.data import load_dataset
@@ -282,3 +283,49 @@ def test_an_unknown_delete_id_is_left_out_not_failed(tmp_path: Path) -> None:
     skipped = [r for r in only_unknown.document["results"] if r["check"] == "state_machine"]
     assert skipped[0]["outcome"] == "skipped"
     assert f"unknown to the target (404) [{unknown}]" in skipped[0]["reason"]
+
+
+PROFILE_PROBE = """\
+from pathlib import Path
+from hypothesis import settings
+
+def test_profile():
+    Path("seen").write_text(str(settings.default.max_examples))
+"""
+
+
+@pytest.mark.parametrize(
+    ("exported", "option", "examples"),
+    [
+        (None, None, 40),
+        ("conformance-quick", None, 8),
+        ("conformance-quick", "conformance-thorough", 400),
+    ],
+)
+def test_the_suites_profile_comes_from_the_option_then_the_environment(
+    tmp_path: Path, exported: str | None, option: str | None, examples: int
+) -> None:
+    # The conformance suites' own conftest, with a test that reports the profile in effect.
+    shutil.copy(ROOT / "conformance" / "conftest.py", tmp_path / "conftest.py")
+    (tmp_path / "test_probe.py").write_text(PROFILE_PROBE)
+    env = {k: v for k, v in os.environ.items() if k != "HYPOTHESIS_PROFILE"}
+    if exported:
+        env["HYPOTHESIS_PROFILE"] = exported
+    args = ["--hypothesis-profile", option] if option else []
+    ran = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert (tmp_path / "seen").read_text() == str(examples)
+
+
+def test_another_projects_profile_in_the_environment_is_a_clear_usage_error(
+    tmp_path: Path,
+) -> None:
+    ran = vanceqa_check(cwd=tmp_path, env={"HYPOTHESIS_PROFILE": "thorough"})
+    assert ran.returncode == 2, ran.stdout + ran.stderr
+    assert "HYPOTHESIS_PROFILE='thorough' is not a profile of the conformance suites" in (
+        ran.stdout + ran.stderr
+    )
+    assert "Traceback" not in ran.stdout + ran.stderr

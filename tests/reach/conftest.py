@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import trustme
 
-from tests.conftest import ADMIN_TOKEN, API_TOKEN
+from tests.conftest import ADMIN_TOKEN, API_TOKEN, outside_settings_removed
 from vanceqa import resources
 from vanceqa.mock.data import load_dataset
 from vanceqa.mock.launcher import MockServer, MockTLS
@@ -107,15 +107,7 @@ def entry_command(entry: str, report_dir: Path, target: Sequence[str]) -> list[s
 
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment without any VANCEQA_*, proxy or CA variable, plus `extra`."""
-    dropped = ("VANCEQA_", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
-    dropped_exact = ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.upper().startswith(dropped) and k not in dropped_exact
-    }
-    env.update(extra)
-    return env
+    return {**outside_settings_removed(os.environ), **extra}
 
 
 def run_entry(

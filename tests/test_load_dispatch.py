@@ -38,7 +38,12 @@ SCRIPT = textwrap.dedent(
 
     workers = [gevent.spawn(consume) for _ in range(consumers)]
     dispatcher.start()
-    gevent.sleep(1.3)
+    # Until the 1 s schedule is out, however slow the machine, then until the users have
+    # nothing left to take (a busy user drops what is too late on the way).
+    dispatcher.greenlet.join(30)
+    deadline = time.monotonic() + 30
+    while not dispatcher.queue.empty() and consumers and time.monotonic() < deadline:
+        gevent.sleep(0.01)
     dispatcher.stop_scheduling()
     gevent.killall(workers)
     drained = dispatcher.drain()
@@ -75,7 +80,8 @@ def test_free_users_take_every_ticket() -> None:
     assert data["taken"] == 100
     assert data["dropped"] == {}
     assert data["ops"] == ["getKitten", "listKittens"]
-    assert float(data["window"]) >= 1.0  # type: ignore[arg-type]  # the schedule's 1 s, at least
+    # The window spans the schedule at least: its last ticket is due at 0.99 s.
+    assert float(data["window"]) >= 0.99  # type: ignore[arg-type]
 
 
 def test_without_users_every_ticket_is_dropped_never_skipped() -> None:
@@ -90,12 +96,13 @@ def test_without_users_every_ticket_is_dropped_never_skipped() -> None:
 
 @pytest.mark.slow
 def test_a_busy_user_takes_what_it_can_and_every_other_ticket_is_dropped() -> None:
-    # One user busy 50 ms per request can take at most 27 tickets in the 1.3 s it runs
-    # (a busy machine makes that fewer, never more); every ticket is taken or dropped.
+    # One user busy 50 ms per request can take at most 25 tickets: the schedule lasts 1 s
+    # and a ticket more than 0.2 s late is dropped (a busy machine makes that fewer,
+    # never more); every ticket is taken or dropped.
     data = _run(consumers=1, work=0.05, lateness=0.2)
     taken, dropped = int(data["taken"]), data["dropped"]  # type: ignore[call-overload]
     assert isinstance(dropped, dict)
-    assert 1 <= taken <= 27
+    assert 1 <= taken <= 25
     assert taken + sum(dropped.values()) == data["scheduled"] == 100
 
 

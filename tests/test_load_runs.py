@@ -577,7 +577,9 @@ def test_corrected_latency_shows_a_stall_the_measured_one_hides(tmp_path: Path) 
     assert overall["dropped"] == 0
     assert overall["requests"] > 400
     assert raw["max"] > 400  # the stall happened, and one request sat through it
-    assert raw["p99"] < 250  # ... but the measured p99 does not show it
+    # ... but the measured p99 does not show it (a bound relative to the corrected p99,
+    # so that a busy machine's own hiccups on a few requests do not decide the test)
+    assert raw["p99"] < min(500, corrected["p99"] / 2)
     assert corrected["p99"] > 500  # the corrected p99 does
     assert corrected["p90"] > raw["p90"]
 

@@ -269,7 +269,9 @@ def test_no_locust_user_can_delete_an_id_nobody_named(tmp_path: Path) -> None:
     assert result.code == 0, result.explain()
     data = load_json(tmp_path)
     entry = data["operations"]["deleteKitten"]
-    assert entry["requests"] == deletes > 0  # only what was sent reached the mock ...
+    # Only what was sent reached the mock ... (a DELETE in flight when the run ended is
+    # counted by the mock and recorded as cut off, not as a request)
+    assert 0 < entry["requests"] <= deletes <= entry["requests"] + entry["cut_off"]
     assert gone == {3}  # ... and only the named id is gone
     assert entry["refused"] > entry["requests"]  # ids 1, 2, 4, 5, 6 on every round
     reasons = entry["refused_by_reason"]

@@ -35,9 +35,9 @@ TENANT = "tenant-acme-8b3d41"  # an innocent-looking header the user marks secre
 
 
 @pytest.fixture
-def gateway(served_mock: MockServer) -> Iterator[Gateway]:
+def gateway(mock_server: MockServer) -> Iterator[Gateway]:
     with serve_gateway(
-        served_mock.base_url, prefix=PREFIX, required=("X-Gateway-Key", KEY)
+        mock_server.base_url, prefix=PREFIX, required=("X-Gateway-Key", KEY)
     ) as gateway:
         yield gateway
 
@@ -90,10 +90,10 @@ def _drop_allow(
 
 @pytest.mark.parametrize("marked", [True, False], ids=["marked-secret", "not-marked"])
 def test_secret_header_marks_an_innocent_name_secret(
-    marked: bool, served_mock: MockServer, tmp_path: Path
+    marked: bool, mock_server: MockServer, tmp_path: Path
 ) -> None:
     with serve_gateway(
-        served_mock.base_url, prefix=PREFIX, required=("X-Gateway-Key", KEY), answer=_drop_allow
+        mock_server.base_url, prefix=PREFIX, required=("X-Gateway-Key", KEY), answer=_drop_allow
     ) as gateway:
         options = staging_args(
             gateway.url,

@@ -30,9 +30,9 @@ pytestmark = [pytest.mark.socket, pytest.mark.slow]
 
 
 @pytest.fixture
-def staging(served_mock: MockServer) -> Iterator[Gateway]:
+def staging(mock_server: MockServer) -> Iterator[Gateway]:
     """The served mock behind a recording gateway, so a test sees who reached it."""
-    with serve_gateway(served_mock.base_url) as gateway:
+    with serve_gateway(mock_server.base_url) as gateway:
         yield gateway
 
 

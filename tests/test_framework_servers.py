@@ -44,7 +44,10 @@ def node_modules() -> Path:
     # pytest-xdist workers arrive here together: one installs, the others wait for it.
     with (prefix / ".install-lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (modules / "express" / "package.json").exists():
+        # Written only after a whole install: an install cut short is done again.
+        installed = prefix / ".installed"
+        if not installed.exists():
+            shutil.rmtree(modules, ignore_errors=True)
             npm = shutil.which("npm")
             assert npm, "the Express server needs npm (and node) on PATH"
             assert shutil.which("node"), "the Express server needs node on PATH"
@@ -55,6 +58,7 @@ def node_modules() -> Path:
                 timeout=300,
             )
             assert done.returncode == 0, f"npm install {EXPRESS} failed:\n{done.stderr[-2000:]}"
+            installed.write_text(EXPRESS + "\n")
     return modules
 
 

@@ -32,11 +32,14 @@ PROFILES = ("conformance", "conformance-quick", "conformance-thorough")
 
 @pytest.hookimpl(tryfirst=True)  # before Hypothesis' plugin, so --hypothesis-profile wins
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("hypothesis_profile", None):
+        return  # --hypothesis-profile wins; Hypothesis' plugin loads it after this hook
     name = os.environ.get("HYPOTHESIS_PROFILE", "conformance")
     if name not in PROFILES:
         # Another project's profile exported in the shell: say so, not a traceback.
         raise pytest.UsageError(
             f"HYPOTHESIS_PROFILE={name!r} is not a profile of the conformance suites "
-            f"(they have {', '.join(PROFILES)}); unset it or pick one of those"
+            f"(they have {', '.join(PROFILES)}); unset it, or choose one with "
+            "--hypothesis-profile"
         )
     settings.load_profile(name)

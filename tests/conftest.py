@@ -7,13 +7,16 @@ only: it is not passed on to the suites and commands the tests start).
 The developer's own settings do not reach the tests: a target, proxy, CA bundle or locust
 option exported in the shell (VANCEQA_BASE_URL, HTTPS_PROXY, SSL_CERT_FILE, LOCUST_HOST,
 ...) is removed at start, so that no test sends its requests elsewhere or measures
-something else than it says. The tests about those variables set them on what they start.
+something else than it says. The tests about those variables set them on what they start;
+the installers the tests run (npm, pip) get the proxy and CA settings back
+(`installer_env`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import threading
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -30,24 +33,44 @@ from vanceqa.mock.app import MockApp
 from vanceqa.mock.data import load_dataset
 from vanceqa.mock.launcher import MockServer, serve_mock
 
-# Kept: VANCEQA_REQUIRE_BROWSER is a setting of this suite (CI requires the browser test).
+# This suite's own settings: VANCEQA_REQUIRE_BROWSER (CI requires the browser test), and
+# VANCEQA_TESTS_* (what the first process of a run took from the shell, handed on to the
+# pytest-xdist workers, which start from its already cleaned environment).
 _OWN = ("VANCEQA_REQUIRE_BROWSER",)
+_OWN_PREFIX = "VANCEQA_TESTS_"
 _OUTSIDE_PREFIXES = ("VANCEQA_", "LOCUST_", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 _OUTSIDE = ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+_PROFILE_ENV = "VANCEQA_TESTS_PROFILE"  # the tests' Hypothesis profile
+_NETWORK_ENV = "VANCEQA_TESTS_NETWORK"  # the shell's proxy and CA variables, as JSON
+
+
+def _outside(name: str) -> bool:
+    if name in _OWN or name.startswith(_OWN_PREFIX):
+        return False
+    return name.upper().startswith(_OUTSIDE_PREFIXES) or name.upper() in _OUTSIDE
 
 
 def outside_settings_removed(environ: Mapping[str, str]) -> dict[str, str]:
     """`environ` without any target, proxy, CA or locust variable (any case)."""
-    return {
+    return {name: value for name, value in environ.items() if not _outside(name)}
+
+
+def installer_env() -> dict[str, str]:
+    """The environment for an installer that reaches a registry (npm, pip): the shell's
+    proxy and CA settings back, so that it works behind a company proxy or CA."""
+    return {**os.environ, **json.loads(os.environ.get(_NETWORK_ENV, "{}"))}
+
+
+if _PROFILE_ENV not in os.environ:  # the first process of this run
+    os.environ[_PROFILE_ENV] = os.environ.get("HYPOTHESIS_PROFILE", "fast")
+    network = {
         name: value
-        for name, value in environ.items()
-        if name in _OWN
-        or not (name.upper().startswith(_OUTSIDE_PREFIXES) or name.upper() in _OUTSIDE)
+        for name, value in os.environ.items()
+        if _outside(name) and not name.upper().startswith(("VANCEQA_", "LOCUST_"))
     }
-
-
-_PROFILE = os.environ.pop("HYPOTHESIS_PROFILE", "fast")
-for _name in set(os.environ) - set(outside_settings_removed(os.environ)):
+    os.environ[_NETWORK_ENV] = json.dumps(network)
+os.environ.pop("HYPOTHESIS_PROFILE", None)
+for _name in [name for name in os.environ if _outside(name)]:
     del os.environ[_name]
 
 settings.register_profile(
@@ -56,7 +79,7 @@ settings.register_profile(
 settings.register_profile(
     "thorough", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-settings.load_profile(_PROFILE)
+settings.load_profile(os.environ[_PROFILE_ENV])
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

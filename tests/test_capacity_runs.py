@@ -113,7 +113,9 @@ def test_the_search_finds_the_capacity_the_server_saturates_at(
         assert step["achieved_rps"] == pytest.approx(step["rate"], rel=0.1)
     overloaded = max(judged, key=lambda s: s["rate"])
     assert overloaded["verdict"] == "broke"
-    assert overloaded["achieved_rps"] < overloaded["rate"] * 0.9  # the server's ceiling
+    # ... at the server's ceiling: it achieved no more than the saturation measured above.
+    # (Offered the fault's own 400 req/s, it may achieve 90% of that and still be there.)
+    assert overloaded["achieved_rps"] <= saturated * 1.1, (overloaded, saturated)
     assert not overloaded["generator"]["limited"]
     assert f"vanceqa capacity: {data['answer']}" in result.stdout
     assert "limited by: slo" in result.stdout

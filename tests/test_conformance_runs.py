@@ -300,6 +300,7 @@ def test_profile():
         (None, None, 40),
         ("conformance-quick", None, 8),
         ("conformance-quick", "conformance-thorough", 400),
+        ("thorough", "conformance-quick", 8),  # another project's name: the option wins
     ],
 )
 def test_the_suites_profile_comes_from_the_option_then_the_environment(

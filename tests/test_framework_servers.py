@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "servers"))
 from framework_defects import FRAMEWORK_DEFECTS, FRAMEWORKS, FrameworkDefect
 from launch import serve_framework
 
+from tests.conftest import installer_env
 from tests.defects.harness import SuiteRun, options_for, run_suite
 from vanceqa.conformance import checks
 
@@ -56,6 +57,7 @@ def node_modules() -> Path:
                 capture_output=True,
                 text=True,
                 timeout=300,
+                env=installer_env(),
             )
             assert done.returncode == 0, f"npm install {EXPRESS} failed:\n{done.stderr[-2000:]}"
             installed.write_text(EXPRESS + "\n")

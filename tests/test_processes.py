@@ -74,27 +74,44 @@ def test_stopping_a_group_waits_for_members_that_outlive_the_leader() -> None:
     # browser's renderer or a test run's worker may. Stopping the group must not return
     # while that child still runs (it would go on writing where we are about to clean up).
     member_code = (
-        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
-        "print('ignoring SIGTERM', flush=True); time.sleep(300)"
+        "import os, signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "print(os.getpid(), 'ignores SIGTERM', flush=True); time.sleep(300)"
     )
     leader_code = (
         "import subprocess, sys, time; "
-        f"child = subprocess.Popen([sys.executable, '-c', {member_code!r}]); "
-        "print(child.pid, flush=True); time.sleep(300)"
+        f"subprocess.Popen([sys.executable, '-c', {member_code!r}]); time.sleep(300)"
     )
     leader = subprocess.Popen(
         [sys.executable, "-c", leader_code], stdout=subprocess.PIPE, start_new_session=True
     )
+    member = None
     try:
         assert leader.stdout is not None
-        member = psutil.Process(int(leader.stdout.readline()))
-        assert leader.stdout.readline() == b"ignoring SIGTERM\n"
+        pid, said = leader.stdout.readline().split(maxsplit=1)
+        assert said == b"ignores SIGTERM\n"
+        member = psutil.Process(int(pid))
         stop_process(leader, grace=1.0, group=True)
         assert leader.poll() is not None
         assert not member.is_running() or member.status() == psutil.STATUS_ZOMBIE
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(leader.pid, signal.SIGKILL)
-        leader.wait(5)
+        if leader.poll() is None:  # only when the test failed before stopping it
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(leader.pid, signal.SIGKILL)
+            leader.wait(5)
+        if member is not None and member.is_running():
+            member.kill()
         assert leader.stdout is not None
         leader.stdout.close()
+
+
+def test_a_process_that_leads_no_group_is_stopped_alone() -> None:
+    # Asked to stop a group, given a process started without a session of its own (it is
+    # in ours): it is stopped by itself at once, and our own group is left alone.
+    ours = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
+    try:
+        stop_process(ours, grace=60.0, group=True)
+        assert ours.poll() is not None
+    finally:
+        if ours.poll() is None:
+            ours.kill()
+            ours.wait(5)

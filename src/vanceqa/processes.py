@@ -94,6 +94,8 @@ def stop_process(
     whole group is signalled and awaited, members that outlive the leader included (a
     browser's renderers, a test run's workers), so that nothing it started still runs or
     writes when this returns."""
+    if group and process.poll() is None and _group_of(process) != process.pid:
+        group = False  # not started as a group's leader: stop it alone
     if not group:
         if process.poll() is not None:
             return
@@ -119,17 +121,31 @@ def stop_process(
         while time.monotonic() < deadline:
             if _group_gone(process, pgid):
                 return
-            time.sleep(0.05)
+            time.sleep(0.1)
+
+
+def _group_of(process: subprocess.Popen[Any]) -> int | None:
+    try:
+        return os.getpgid(process.pid)
+    except OSError:
+        return None
 
 
 def _group_gone(process: subprocess.Popen[Any], pgid: int) -> bool:
     """Whether the leader has exited and no member of its group still runs."""
     if process.poll() is None:
         return False
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return True  # no process at all in the group
+    except OSError:
+        pass  # a member we may not signal: look at each
+    # Zombies are members too, for the kernel, until their parent reaps them: skip them.
     for member in psutil.process_iter(["status"]):
         try:
             if member.info["status"] != psutil.STATUS_ZOMBIE and os.getpgid(member.pid) == pgid:
                 return False
-        except (ProcessLookupError, psutil.Error):
+        except (OSError, psutil.Error):
             continue
     return True

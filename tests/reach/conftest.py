@@ -106,7 +106,8 @@ def entry_command(entry: str, report_dir: Path, target: Sequence[str]) -> list[s
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """The environment without any VANCEQA_*, proxy or CA variable, plus `extra`."""
+    """The environment without any target, proxy, CA or locust variable (see
+    tests/conftest.py), plus `extra`."""
     return {**outside_settings_removed(os.environ), **extra}
 
 

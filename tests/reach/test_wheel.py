@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import installer_env
 from tests.reach.conftest import clean_env, output
 from vanceqa import resources
 
@@ -51,7 +52,7 @@ def wheel_python(tmp_path_factory: pytest.TempPathFactory) -> str:
     built = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(folder / "dist"),
          str(ROOT)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True, text=True, timeout=600, env=installer_env(),
     )  # fmt: skip
     assert built.returncode == 0, built.stderr[-3000:]
     wheel = next((folder / "dist").glob("vanceqa-*.whl"))

@@ -16,6 +16,7 @@ left late, were dropped or were never sent.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -31,7 +32,8 @@ from vanceqa.load.slo import SLO, Threshold, measure
 
 ACHIEVED_SHARE = 0.9  # a step that completed less of what it offered broke
 ACHIEVED_SLACK = 2  # requests: whole-second counting at low rates
-# A break this far beyond a limit is no noise: the search needs no recheck of it.
+# A break this far beyond a limit is no noise: the search needs no recheck of it (for
+# latency, only when the median breaks the limit too: a tail alone may be a machine's stall).
 DECISIVE_FACTOR = 3.0  # x an upper limit (latency also on the raw figure)
 DECISIVE_ACHIEVED = 0.8  # of the offered rate
 _LIMIT_FLOOR = {"ms": 1.0, "ratio": 0.001, "count": 1.0}
@@ -262,6 +264,10 @@ def judge(
             continue
         row.update(measured=value, passed=threshold.holds(value))
         beyond = not row["passed"] and _far_beyond(threshold, value)
+        if beyond and threshold.unit == "ms" and not _median_broken(step, threshold, seconds):
+            # Only the tail broke, however far: a stall of a busy machine looks just so,
+            # while a server past its capacity slows most answers. Rechecked, not decisive.
+            beyond = False
         if threshold.unit == "ms":
             raw_value = measure(raw, threshold, float(seconds or 1))
             row["measured_raw"] = raw_value
@@ -295,6 +301,13 @@ def judge(
     decisive = decisive or (share is not None and share < DECISIVE_ACHIEVED)
     why = [] if held else _generator_reasons(slo, raw, generator, offered, pool, server_broke)
     return StepVerdict(held, bool(why), not held and decisive, rows, broken, why)
+
+
+def _median_broken(step: Aggregate, threshold: Threshold, seconds: float) -> bool:
+    """Whether the median of the threshold's scope breaks its limit too."""
+    median = dataclasses.replace(threshold, metric="med", percentile=50.0)
+    value = measure(step, median, float(seconds or 1))
+    return value is not None and not threshold.holds(value)
 
 
 def _far_beyond(threshold: Threshold, value: float) -> bool:

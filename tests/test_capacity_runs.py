@@ -78,13 +78,10 @@ def saturation_rps(mock: MockServer, folder: Path) -> float:
     return float(statistics.median(middle))
 
 
-# The search judges its own generator by its CPU; the test of a generator limited on
-# purpose keeps a core busy. The two run one after the other (one pytest-xdist worker),
-# never side by side, so that one does not make the other's generator look limited.
-SEARCH_CPU = pytest.mark.xdist_group("capacity-cpu")
-
-
-@SEARCH_CPU
+# No xdist_group here: pytest-xdist's loadgroup schedules every group of several tests
+# first, at the suite's start, when every worker is starting servers at once; there a
+# 400 req/s server measured 200 req/s (two CI runs). Left in collection order it passed
+# every run.
 def test_the_search_finds_the_capacity_the_server_saturates_at(
     capacity_mock: MockServer, tmp_path: Path
 ) -> None:
@@ -123,7 +120,6 @@ def test_the_search_finds_the_capacity_the_server_saturates_at(
     assert capacity_mock.api_token not in (report / "capacity.json").read_text()
 
 
-@SEARCH_CPU
 def test_a_generator_limited_on_purpose_is_reported_as_the_generator(tmp_path: Path) -> None:
     # One locust process asked for far more than it can send, against the fast mock: the
     # server would take it; the generator cannot. Never a capacity of the server.

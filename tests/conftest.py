@@ -19,7 +19,7 @@ import contextlib
 import json
 import os
 import threading
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -38,21 +38,27 @@ from vanceqa.mock.launcher import MockServer, serve_mock
 # pytest-xdist workers, which start from its already cleaned environment).
 _OWN = ("VANCEQA_REQUIRE_BROWSER",)
 _OWN_PREFIX = "VANCEQA_TESTS_"
-_OUTSIDE_PREFIXES = ("VANCEQA_", "LOCUST_", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
-_OUTSIDE = ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+_TARGET_PREFIXES = ("VANCEQA_", "LOCUST_")
+_NETWORK_PREFIXES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+_NETWORK_NAMES = ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 _PROFILE_ENV = "VANCEQA_TESTS_PROFILE"  # the tests' Hypothesis profile
 _NETWORK_ENV = "VANCEQA_TESTS_NETWORK"  # the shell's proxy and CA variables, as JSON
+
+
+def _network(name: str) -> bool:
+    return name.upper().startswith(_NETWORK_PREFIXES) or name.upper() in _NETWORK_NAMES
 
 
 def _outside(name: str) -> bool:
     if name in _OWN or name.startswith(_OWN_PREFIX):
         return False
-    return name.upper().startswith(_OUTSIDE_PREFIXES) or name.upper() in _OUTSIDE
+    return name.upper().startswith(_TARGET_PREFIXES) or _network(name)
 
 
-def outside_settings_removed(environ: Mapping[str, str]) -> dict[str, str]:
-    """`environ` without any target, proxy, CA or locust variable (any case)."""
-    return {name: value for name, value in environ.items() if not _outside(name)}
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment for a command a test starts: no target, proxy, CA or locust
+    variable (any case; one a test set with monkeypatch included), plus `extra`."""
+    return {**{k: v for k, v in os.environ.items() if not _outside(k)}, **extra}
 
 
 def installer_env() -> dict[str, str]:
@@ -63,11 +69,7 @@ def installer_env() -> dict[str, str]:
 
 if _PROFILE_ENV not in os.environ:  # the first process of this run
     os.environ[_PROFILE_ENV] = os.environ.get("HYPOTHESIS_PROFILE", "fast")
-    network = {
-        name: value
-        for name, value in os.environ.items()
-        if _outside(name) and not name.upper().startswith(("VANCEQA_", "LOCUST_"))
-    }
+    network = {name: value for name, value in os.environ.items() if _network(name)}
     os.environ[_NETWORK_ENV] = json.dumps(network)
 os.environ.pop("HYPOTHESIS_PROFILE", None)
 for _name in [name for name in os.environ if _outside(name)]:

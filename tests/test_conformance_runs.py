@@ -8,7 +8,6 @@ tested (exit 3, one message). Every run is a subprocess on loopback, bounded in 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ADMIN_TOKEN, API_TOKEN, DATA, ROOT
+from tests.conftest import ADMIN_TOKEN, API_TOKEN, DATA, ROOT, clean_env
 from tests.defects.harness import options_for, run_suite, serve_defect
 from vanceqa.conformance.session import mock_delete_ids
 from vanceqa.mock.data import load_dataset
@@ -31,15 +30,13 @@ QUICK = ["--", "--hypothesis-profile", "conformance-quick"]
 
 
 def vanceqa_check(*args: str, cwd: Path, env: dict[str, str] | None = None):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("VANCEQA_")}
-    clean.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "vanceqa", "check", *args],
         capture_output=True,
         text=True,
         timeout=300,
         cwd=cwd,
-        env=clean,
+        env=clean_env(**(env or {})),
     )
 
 
@@ -309,9 +306,7 @@ def test_the_suites_profile_comes_from_the_option_then_the_environment(
     # The conformance suites' own conftest, with a test that reports the profile in effect.
     shutil.copy(ROOT / "conformance" / "conftest.py", tmp_path / "conftest.py")
     (tmp_path / "test_probe.py").write_text(PROFILE_PROBE)
-    env = {k: v for k, v in os.environ.items() if k != "HYPOTHESIS_PROFILE"}
-    if exported:
-        env["HYPOTHESIS_PROFILE"] = exported
+    env = clean_env(HYPOTHESIS_PROFILE=exported) if exported else clean_env()
     args = ["--hypothesis-profile", option] if option else []
     ran = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],

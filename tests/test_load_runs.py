@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import serve_handler
+from tests.conftest import clean_env, serve_handler
 from vanceqa.mock.launcher import MockServer, serve_mock
 from vanceqa.processes import free_port
 from vanceqa.target import ENV
@@ -35,13 +35,6 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCUSTFILE = ROOT / "loadtests" / "locustfile.py"
 SECRET = "vq-load-test-secret-7731"
 ADMIN_SECRET = "vq-load-test-admin-9902"
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """The environment without the caller's own VANCEQA_* or LOCUST_* settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VANCEQA_", "LOCUST_"))}
-    env.update(extra)
-    return env
 
 
 def sigint_as_a_terminal_leaves_it() -> None:

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import clean_env as shared_clean_env
 from tests.hostile.conftest import measured
 from tests.hostile.load_servers import BOMB_INFLATED, hostile_server
 from vanceqa.load.options import run_bound_s
@@ -35,12 +36,8 @@ BOUND_S = run_bound_s(RUN_TIME_S, DEFAULT_REQUEST_TIMEOUT_S)
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VANCEQA_", "LOCUST_"))}
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"):
-        env.pop(name, None)
-    env["VANCEQA_API_TOKEN"] = TOKEN
-    env.update(extra)
-    return env
+    """The shared clean environment, with this module's token (`extra` wins)."""
+    return shared_clean_env(**{"VANCEQA_API_TOKEN": TOKEN, **extra})
 
 
 @dataclass

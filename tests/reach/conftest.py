@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import trustme
 
-from tests.conftest import ADMIN_TOKEN, API_TOKEN, outside_settings_removed
+from tests.conftest import ADMIN_TOKEN, API_TOKEN, clean_env
 from vanceqa import resources
 from vanceqa.mock.data import load_dataset
 from vanceqa.mock.launcher import MockServer, MockTLS
@@ -103,12 +103,6 @@ def entry_command(entry: str, report_dir: Path, target: Sequence[str]) -> list[s
         return [*vanceqa, "run", "--report-dir", str(report_dir), "--seed", "1", *LOAD,
                 *target]  # fmt: skip
     raise AssertionError(entry)
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """The environment without any target, proxy, CA or locust variable (see
-    tests/conftest.py), plus `extra`."""
-    return {**outside_settings_removed(os.environ), **extra}
 
 
 def run_entry(
